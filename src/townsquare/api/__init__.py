@@ -1,0 +1,1 @@
+"""The Mastodon-compatible client API and townsquare's own extensions (/api/v1/townsquare/...)."""

@@ -1,0 +1,97 @@
+"""Bearer-token authentication and scope checks for API handlers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from starlette.requests import Request
+
+from townsquare.api import scopes as scope_rules
+from townsquare.api.errors import ApiError, unauthorized
+from townsquare.context import Context
+from townsquare.store.tables import accounts, tokens
+
+
+@dataclass(frozen=True)
+class Auth:
+    token_id: int
+    account_id: int | None  # None for client_credentials (app-only) tokens
+    app_id: int | None
+    scopes: frozenset[str]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        kind, _, value = header.partition(" ")
+        if kind.lower() != "bearer" or not value.strip():
+            raise unauthorized("The access token is invalid")
+        return value.strip()
+    return request.query_params.get("access_token")
+
+
+async def authenticate(request: Request) -> Auth | None:
+    """The request's token, or None when it sent none. A bad token is a 401, never anonymous."""
+    if "auth" in request.state._state:
+        cached: Auth | None = request.state.auth
+        return cached
+    raw = _bearer(request)
+    auth = None
+    if raw is not None:
+        ctx = ctx_of(request)
+        async with ctx.db.read() as conn:
+            row = (await conn.execute(
+                select(tokens.c.id, tokens.c.account_id, tokens.c.app_id, tokens.c.scopes,
+                       accounts.c.suspended_at)
+                .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id))
+                .where(tokens.c.token_hash == hash_token(raw), tokens.c.revoked_at.is_(None))
+            )).first()
+        if row is None:
+            raise unauthorized()
+        if row.suspended_at is not None:
+            raise ApiError(403, "Your account is suspended")
+        auth = Auth(row.id, row.account_id, row.app_id, frozenset(row.scopes.split()))
+    request.state.auth = auth
+    return auth
+
+
+async def optional(request: Request, scope: str = "read") -> Auth | None:
+    """Public endpoints: anonymous is fine, but a token given must be valid and scoped."""
+    auth = await authenticate(request)
+    if auth is not None and not scope_rules.allows(auth.scopes, scope):
+        raise ApiError(403, f"This action is outside the authorized scopes (needs {scope})")
+    return auth
+
+
+async def require(request: Request, scope: str, *, user: bool = True) -> Auth:
+    """A valid token with `scope`; with `user`, one that acts for an account."""
+    auth = await authenticate(request)
+    if auth is None:
+        raise unauthorized("The access token is invalid")
+    if not scope_rules.allows(auth.scopes, scope):
+        raise ApiError(403, f"This action is outside the authorized scopes (needs {scope})")
+    if user and auth.account_id is None:
+        raise ApiError(422, "This method requires an authenticated user")
+    return auth
+
+
+async def require_user(request: Request, scope: str) -> int:
+    auth = await require(request, scope)
+    assert auth.account_id is not None
+    return auth.account_id
+
+
+async def viewer_id(request: Request, scope: str = "read:statuses") -> int | None:
+    auth = await optional(request, scope)
+    return auth.account_id if auth else None

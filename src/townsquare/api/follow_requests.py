@@ -1,0 +1,9 @@
+"""(placeholder) routes of api/follow_requests.py."""
+
+from __future__ import annotations
+
+from townsquare.api.routing import Routes
+
+r = Routes()
+
+routes = r.routes

@@ -1,0 +1,55 @@
+"""The services one running townsquare holds, built once by app.py and passed to actions and
+queries: settings, the database, the clock and id generator, timelines, jobs, files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+
+from townsquare.config import Settings
+from townsquare.model.clock import Clock, SystemClock
+from townsquare.model.ids import IdGenerator
+from townsquare.store.db import Database
+
+if TYPE_CHECKING:
+    from townsquare.jobs.runner import JobRunner
+    from townsquare.store.files import FileStore
+    from townsquare.timelines.base import HomeTimelines
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    clock: Clock
+    ids: IdGenerator
+    passwords: PasswordHasher
+    timelines: HomeTimelines
+    jobs: JobRunner
+    files: FileStore
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return self.settings.base_url + path
+
+
+def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
+    from townsquare.jobs.runner import JobRunner
+    from townsquare.store.files import FileStore
+    from townsquare.timelines.sql import SqlHomeTimelines
+
+    clock = clock or SystemClock()
+    db = Database(settings.resolved_database_url)
+    return Context(
+        settings=settings,
+        db=db,
+        clock=clock,
+        ids=IdGenerator(clock),
+        passwords=PasswordHasher(time_cost=settings.argon2_time_cost,
+                                 memory_cost=settings.argon2_memory_cost),
+        timelines=SqlHomeTimelines(clock),
+        jobs=JobRunner(),
+        files=FileStore(settings.media_dir),
+    )

@@ -1,0 +1,63 @@
+"""In-process job runner: fire-and-forget tasks and periodic tasks on the server's event loop.
+
+Handlers must be idempotent (they may run again after a crash), which is also what a
+distributed queue with at-least-once delivery will require of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("townsquare.jobs")
+
+Job = Callable[[], Awaitable[object]]
+
+
+class JobRunner:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._oneoff: set[asyncio.Task[object]] = set()
+        self._periodic: list[tuple[str, float, Job]] = []
+        self._running = False
+
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        self._periodic.append((name, seconds, job))
+
+    def enqueue(self, job: Job) -> None:
+        task = asyncio.get_running_loop().create_task(self._guard("job", job))
+        self._tasks.add(task)
+        self._oneoff.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._oneoff.discard)
+
+    async def _guard(self, name: str, job: Job) -> object:
+        try:
+            return await job()
+        except Exception:
+            log.exception("job %s failed", name)
+            return None
+
+    async def _loop(self, name: str, seconds: float, job: Job) -> None:
+        while self._running:
+            await self._guard(name, job)
+            await asyncio.sleep(seconds)
+
+    async def start(self) -> None:
+        self._running = True
+        for name, seconds, job in self._periodic:
+            task = asyncio.get_running_loop().create_task(self._loop(name, seconds, job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for queued one-off jobs (tests use this to make background work visible)."""
+        while self._oneoff:
+            await asyncio.gather(*list(self._oneoff), return_exceptions=True)
+
+    async def stop(self) -> None:
+        self._running = False
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

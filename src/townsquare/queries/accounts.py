@@ -1,0 +1,74 @@
+"""Accounts as the API shows them, loaded in one query for any number of ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.api.entities import Account
+from townsquare.config import Settings
+from townsquare.model.clock import iso, utc
+from townsquare.store.tables import accounts
+
+
+def account_urls(settings: Settings, username: str) -> tuple[str, str]:
+    """(url, uri) of a local account."""
+    base = settings.base_url
+    return f"{base}/@{username}", f"{base}/users/{username}"
+
+
+def media_url(settings: Settings, file_name: str | None, fallback: str) -> str:
+    if file_name:
+        return f"{settings.base_url}/media/{file_name}"
+    return f"{settings.base_url}/static/{fallback}"
+
+
+def account_entity(row: Any, settings: Settings) -> Account:
+    url, uri = account_urls(settings, row.username)
+    avatar = media_url(settings, row.avatar_file, "avatar.png")
+    header = media_url(settings, row.header_file, "header.png")
+    suspended = row.suspended_at is not None
+    return Account(
+        id=str(row.id),
+        username=row.username,
+        acct=row.username,
+        url=url,
+        uri=uri,
+        display_name="" if suspended else row.display_name,
+        note="" if suspended else row.note_html,
+        avatar=avatar,
+        avatar_static=avatar,
+        header=header,
+        header_static=header,
+        locked=row.locked,
+        bot=row.bot,
+        discoverable=row.discoverable,
+        created_at=iso(utc(row.created_at)),
+        last_status_at=utc(row.last_status_at).strftime("%Y-%m-%d") if row.last_status_at else None,
+        statuses_count=row.statuses_count,
+        followers_count=row.followers_count,
+        following_count=row.following_count,
+        suspended=True if suspended else None,
+    )
+
+
+async def load_accounts(conn: AsyncConnection, settings: Settings,
+                        ids: Iterable[int]) -> dict[int, Account]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(accounts).where(accounts.c.id.in_(wanted)))).all()
+    return {row.id: account_entity(row, settings) for row in rows}
+
+
+async def account_row(conn: AsyncConnection, account_id: int) -> Any:
+    return (await conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+
+
+async def account_by_username(conn: AsyncConnection, username: str) -> Any:
+    return (await conn.execute(
+        select(accounts).where(accounts.c.username_lower == username.lower().lstrip("@"))
+    )).first()

@@ -1,0 +1,303 @@
+"""Statuses as the API shows them, hydrated in batches.
+
+`load_statuses` turns any list of ids into Status entities in a fixed number of queries (at
+most 9, whatever the page size): the statuses and what they repost or quote, then mentions,
+tags, media, polls, accounts, and one query for everything about the viewer. It also
+re-checks visibility, so even a listing with a bug cannot leak a post it should not show.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.api.entities import (
+    Application,
+    MediaAttachment,
+    MediaMeta,
+    Mention,
+    Poll,
+    PollOption,
+    Status,
+    Tag,
+)
+from townsquare.context import Context
+from townsquare.model.clock import iso, utc
+from townsquare.model.visibility import can_see
+from townsquare.queries.accounts import load_accounts
+from townsquare.store.tables import (
+    apps,
+    blocks,
+    bookmarks,
+    favourites,
+    follows,
+    media,
+    mutes,
+    pins,
+    poll_options,
+    poll_votes,
+    polls,
+    status_mentions,
+    status_tags,
+    statuses,
+    tags,
+)
+
+MAX_DEPTH = 3  # a page's statuses, what they repost, what those quote
+
+
+@dataclass
+class ViewerState:
+    favourited: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    votes: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    following: set[int] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)  # either direction
+    muted: set[int] = field(default_factory=set)
+
+
+def media_entity(ctx: Context, row: Any) -> MediaAttachment:
+    base = ctx.settings.base_url
+    return MediaAttachment(
+        id=str(row.id),
+        type=row.type,
+        url=f"{base}/media/{row.file_name}",
+        preview_url=f"{base}/media/{row.preview_name}",
+        meta=MediaMeta(
+            original={"width": row.width, "height": row.height,
+                      "size": f"{row.width}x{row.height}",
+                      "aspect": round(row.width / max(row.height, 1), 4)},
+            small={"width": row.preview_width, "height": row.preview_height,
+                   "size": f"{row.preview_width}x{row.preview_height}",
+                   "aspect": round(row.preview_width / max(row.preview_height, 1), 4)},
+            focus={"x": row.focus_x, "y": row.focus_y},
+        ),
+        description=row.description,
+        blurhash=row.blurhash,
+    )
+
+
+def poll_entity(poll: Any, options: list[Any], now: datetime, viewer: ViewerState | None,
+                viewer_id: int | None, author_id: int) -> Poll:
+    expired = utc(poll.expires_at) <= now
+    hide = poll.hide_totals and not expired and viewer_id != author_id
+    own = sorted(viewer.votes.get(poll.id, [])) if viewer is not None else []
+    return Poll(
+        id=str(poll.id),
+        expires_at=iso(utc(poll.expires_at)),
+        expired=expired,
+        multiple=poll.multiple,
+        votes_count=poll.votes_count,
+        voters_count=poll.voters_count if poll.multiple else None,
+        options=[PollOption(title=o.title, votes_count=None if hide else o.votes_count)
+                 for o in options],
+        voted=(bool(own) or viewer_id == author_id) if viewer_id is not None else None,
+        own_votes=own if viewer_id is not None else None,
+    )
+
+
+async def _viewer_state(conn: AsyncConnection, viewer_id: int, status_ids: set[int],
+                        author_ids: set[int], poll_ids: set[int], now: datetime) -> ViewerState:
+    """Everything about the viewer a page needs, in one round trip (UNION ALL)."""
+    parts = [
+        select(literal("f").label("k"), favourites.c.status_id.label("a"), literal(0).label("b"))
+        .where(favourites.c.account_id == viewer_id, favourites.c.status_id.in_(status_ids)),
+        select(literal("b"), bookmarks.c.status_id, literal(0))
+        .where(bookmarks.c.account_id == viewer_id, bookmarks.c.status_id.in_(status_ids)),
+        select(literal("p"), pins.c.status_id, literal(0))
+        .where(pins.c.account_id == viewer_id, pins.c.status_id.in_(status_ids)),
+        select(literal("r"), statuses.c.reblog_of_id, literal(0))
+        .where(statuses.c.account_id == viewer_id, statuses.c.reblog_of_id.in_(status_ids)),
+        select(literal("F"), follows.c.target_account_id, literal(0))
+        .where(follows.c.account_id == viewer_id, follows.c.target_account_id.in_(author_ids)),
+        select(literal("B"), blocks.c.target_account_id, literal(0))
+        .where(blocks.c.account_id == viewer_id, blocks.c.target_account_id.in_(author_ids)),
+        select(literal("B"), blocks.c.account_id, literal(0))
+        .where(blocks.c.target_account_id == viewer_id, blocks.c.account_id.in_(author_ids)),
+        select(literal("M"), mutes.c.target_account_id, literal(0))
+        .where(mutes.c.account_id == viewer_id, mutes.c.target_account_id.in_(author_ids),
+               or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now)),
+    ]
+    if poll_ids:
+        parts.append(select(literal("v"), poll_votes.c.poll_id, poll_votes.c.choice)
+                     .where(poll_votes.c.account_id == viewer_id,
+                            poll_votes.c.poll_id.in_(poll_ids)))
+    state = ViewerState()
+    sets = {"f": state.favourited, "b": state.bookmarked, "p": state.pinned,
+            "r": state.reblogged, "F": state.following, "B": state.blocked, "M": state.muted}
+    for k, a, b in (await conn.execute(union_all(*parts))).all():
+        if k == "v":
+            state.votes[a].append(b)
+        else:
+            sets[k].add(a)
+    return state
+
+
+async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
+                        viewer_id: int | None) -> dict[int, Status]:
+    """Status entities for the ids the viewer may see (others are left out)."""
+    if not ids:
+        return {}
+    now = ctx.clock.now()
+    rows: dict[int, Any] = {}
+    wanted = set(ids)
+    for _ in range(MAX_DEPTH):
+        if not wanted:
+            break
+        fetched = (await conn.execute(
+            select(statuses, apps.c.name.label("app_name"), apps.c.website.label("app_website"))
+            .select_from(statuses.outerjoin(apps, apps.c.id == statuses.c.application_id))
+            .where(statuses.c.id.in_(wanted))
+        )).all()
+        for row in fetched:
+            rows[row.id] = row
+        wanted = {x for row in fetched for x in (row.reblog_of_id, row.quote_of_id)
+                  if x is not None and x not in rows}
+    if not rows:
+        return {}
+    all_ids = set(rows)
+
+    mention_map: dict[int, list[int]] = defaultdict(list)
+    for sid, aid in (await conn.execute(
+        select(status_mentions.c.status_id, status_mentions.c.account_id)
+        .where(status_mentions.c.status_id.in_(all_ids))
+    )).all():
+        mention_map[sid].append(aid)
+
+    tag_map: dict[int, list[str]] = defaultdict(list)
+    for sid, name in (await conn.execute(
+        select(status_tags.c.status_id, tags.c.name)
+        .join(tags, tags.c.id == status_tags.c.tag_id)
+        .where(status_tags.c.status_id.in_(all_ids))
+    )).all():
+        tag_map[sid].append(name)
+
+    media_map: dict[int, list[MediaAttachment]] = defaultdict(list)
+    for row in (await conn.execute(
+        select(media).where(media.c.status_id.in_(all_ids)).order_by(media.c.position)
+    )).all():
+        media_map[row.status_id].append(media_entity(ctx, row))
+
+    poll_map: dict[int, tuple[Any, list[Any]]] = {}
+    poll_rows = (await conn.execute(
+        select(polls, poll_options.c.position, poll_options.c.title,
+               poll_options.c.votes_count.label("option_votes"))
+        .join(poll_options, poll_options.c.poll_id == polls.c.id)
+        .where(polls.c.status_id.in_(all_ids))
+        .order_by(polls.c.id, poll_options.c.position)
+    )).all()
+    for row in poll_rows:
+        entry = poll_map.setdefault(row.status_id, (row, []))
+        entry[1].append(_Option(row.title, row.option_votes))
+
+    author_ids = {r.account_id for r in rows.values()}
+    mentioned_ids = {a for v in mention_map.values() for a in v}
+    account_map = await load_accounts(conn, ctx.settings, author_ids | mentioned_ids)
+
+    viewer = None
+    if viewer_id is not None:
+        viewer = await _viewer_state(conn, viewer_id, all_ids, author_ids,
+                                     {p.id for p, _ in poll_map.values()}, now)
+
+    def visible(row: Any) -> bool:
+        return can_see(
+            row.visibility, row.account_id, viewer_id,
+            follows_author=viewer is not None and row.account_id in viewer.following,
+            mentioned=viewer_id is not None and viewer_id in mention_map.get(row.id, ()),
+            blocked=viewer is not None and row.account_id in viewer.blocked,
+        )
+
+    built: dict[int, Status | None] = {}
+
+    def build(sid: int, depth: int) -> Status | None:
+        if sid in built:
+            return built[sid]
+        row = rows.get(sid)
+        if row is None or row.account_id not in account_map or not visible(row):
+            built[sid] = None
+            return None
+        reblog = None
+        if row.reblog_of_id is not None:
+            reblog = build(row.reblog_of_id, depth + 1) if depth < MAX_DEPTH else None
+            if reblog is None:
+                built[sid] = None  # a repost of something the viewer cannot see
+                return None
+        quote = None
+        if row.quote_of_id is not None and depth < MAX_DEPTH - 1:
+            quote = build(row.quote_of_id, depth + 1)
+        author = account_map[row.account_id]
+        poll = None
+        if sid in poll_map:
+            prow, options = poll_map[sid]
+            poll = poll_entity(prow, options, now, viewer, viewer_id, row.account_id)
+        entity = Status(
+            id=str(sid),
+            uri=f"{author.uri}/statuses/{sid}",
+            url=f"{author.url}/{sid}",
+            created_at=iso(utc(row.created_at)),
+            account=author,
+            content=row.content,
+            visibility=row.visibility,
+            sensitive=row.sensitive,
+            spoiler_text=row.spoiler_text,
+            media_attachments=media_map.get(sid, []),
+            application=Application(name=row.app_name, website=row.app_website)
+            if row.app_name else None,
+            mentions=[Mention(id=str(a), username=account_map[a].username,
+                              url=account_map[a].url, acct=account_map[a].acct)
+                      for a in mention_map.get(sid, []) if a in account_map],
+            tags=[Tag(name=t, url=f"{ctx.settings.base_url}/tags/{t}")
+                  for t in tag_map.get(sid, [])],
+            reblogs_count=row.reblogs_count,
+            favourites_count=row.favourites_count,
+            replies_count=row.replies_count,
+            quotes_count=row.quotes_count,
+            in_reply_to_id=str(row.in_reply_to_id) if row.in_reply_to_id else None,
+            in_reply_to_account_id=str(row.in_reply_to_account_id)
+            if row.in_reply_to_account_id else None,
+            reblog=reblog,
+            quote=quote,
+            poll=poll,
+            language=row.language,
+            edited_at=iso(utc(row.edited_at)) if row.edited_at else None,
+            favourited=sid in viewer.favourited if viewer else None,
+            reblogged=sid in viewer.reblogged if viewer else None,
+            bookmarked=sid in viewer.bookmarked if viewer else None,
+            pinned=(sid in viewer.pinned) if viewer and row.account_id == viewer_id else None,
+            muted=False if viewer else None,
+        )
+        built[sid] = entity
+        return entity
+
+    out: dict[int, Status] = {}
+    for sid in ids:
+        entity = build(sid, 0)
+        if entity is not None:
+            out[sid] = entity
+    return out
+
+
+@dataclass(frozen=True)
+class _Option:
+    title: str
+    votes_count: int
+
+
+async def load_ordered(ctx: Context, conn: AsyncConnection, ids: list[int],
+                       viewer_id: int | None) -> list[Status]:
+    loaded = await load_statuses(ctx, conn, ids, viewer_id)
+    return [loaded[i] for i in ids if i in loaded]
+
+
+async def load_one(ctx: Context, conn: AsyncConnection, status_id: int,
+                   viewer_id: int | None) -> Status | None:
+    return (await load_statuses(ctx, conn, [status_id], viewer_id)).get(status_id)
+
+

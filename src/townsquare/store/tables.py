@@ -1,0 +1,320 @@
+"""The schema, one SQLAlchemy Core table per concept. Migrations are generated from this.
+
+Conventions: ids are snowflakes (BigInteger); times are UTC; counters that pages show
+(followers, replies, likes...) are kept on the row and changed in the same transaction as the
+fact they count, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> Column:
+    return Column("id", BigInteger, primary_key=True, autoincrement=False)
+
+
+def _fk(name: str, target: str, *, nullable: bool = False, index: bool = False,
+        ondelete: str = "CASCADE") -> Column:
+    return Column(name, BigInteger, ForeignKey(target, ondelete=ondelete), nullable=nullable,
+                  index=index)
+
+
+def _ts(name: str = "created_at", *, nullable: bool = False) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+accounts = Table(
+    "accounts", metadata,
+    _id(),
+    Column("username", String(30), nullable=False),
+    Column("username_lower", String(30), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),  # bio as written
+    Column("note_html", Text, nullable=False, default=""),
+    Column("avatar_file", String(100), nullable=True),  # file names in the media store
+    Column("header_file", String(100), nullable=True),
+    Column("bot", Boolean, nullable=False, default=False),
+    Column("locked", Boolean, nullable=False, default=False),
+    Column("discoverable", Boolean, nullable=False, default=True),
+    Column("role", String(16), nullable=False, default="user"),
+    Column("followers_count", Integer, nullable=False, default=0),
+    Column("following_count", Integer, nullable=False, default=0),
+    Column("statuses_count", Integer, nullable=False, default=0),
+    _ts("last_status_at", nullable=True),
+    _ts("suspended_at", nullable=True),
+    _ts(),
+    _ts("updated_at"),
+)
+
+# Credentials of local accounts (remote accounts, once federation lands, have none).
+users = Table(
+    "users", metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("email", String(254), nullable=False, unique=True),  # stored lowercased
+    Column("password_hash", String(200), nullable=False),
+    Column("locale", String(16), nullable=False, default="en"),
+    Column("default_visibility", String(10), nullable=False, default="public"),
+    Column("default_sensitive", Boolean, nullable=False, default=False),
+    Column("default_language", String(8), nullable=True),
+    _ts(),
+    _ts("last_active_at", nullable=True),
+)
+
+apps = Table(
+    "apps", metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("website", String(500), nullable=True),
+    Column("redirect_uris", Text, nullable=False),  # newline-separated
+    Column("scopes", String(500), nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret", String(64), nullable=False),
+    _ts(),
+)
+
+oauth_codes = Table(
+    "oauth_codes", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    _fk("app_id", "apps.id"),
+    _fk("account_id", "accounts.id"),
+    Column("scopes", String(500), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(10), nullable=True),
+    _ts("expires_at"),
+)
+
+# Tokens are stored as SHA-256 hashes: a leaked database does not leak sessions.
+tokens = Table(
+    "tokens", metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _fk("app_id", "apps.id", nullable=True, index=True),
+    _fk("account_id", "accounts.id", nullable=True, index=True),
+    Column("scopes", String(500), nullable=False),
+    _ts(),
+    _ts("revoked_at", nullable=True),
+    _ts("last_used_at", nullable=True),
+)
+
+media = Table(
+    "media", metadata,
+    _id(),
+    _fk("account_id", "accounts.id", index=True),
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="SET NULL"),
+           nullable=True, index=True),
+    Column("position", Integer, nullable=False, default=0),
+    Column("type", String(10), nullable=False, default="image"),
+    Column("mime", String(40), nullable=False),
+    Column("file_name", String(100), nullable=False),
+    Column("preview_name", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("preview_width", Integer, nullable=False),
+    Column("preview_height", Integer, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("focus_x", Float, nullable=False, default=0.0),
+    Column("focus_y", Float, nullable=False, default=0.0),
+    Column("blurhash", String(64), nullable=True),
+    _ts(),
+)
+
+statuses = Table(
+    "statuses", metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    Column("text", Text, nullable=False, default=""),  # as written (the `source`)
+    Column("content", Text, nullable=False, default=""),  # safe HTML
+    Column("spoiler_text", Text, nullable=False, default=""),
+    Column("visibility", String(10), nullable=False),  # public | unlisted | private | direct
+    Column("sensitive", Boolean, nullable=False, default=False),
+    Column("language", String(8), nullable=True),
+    Column("in_reply_to_id", BigInteger, ForeignKey("statuses.id", ondelete="SET NULL"),
+           nullable=True, index=True),
+    Column("in_reply_to_account_id", BigInteger, nullable=True),
+    Column("reblog_of_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           nullable=True, index=True),
+    Column("quote_of_id", BigInteger, ForeignKey("statuses.id", ondelete="SET NULL"),
+           nullable=True, index=True),
+    Column("conversation_id", BigInteger, nullable=True, index=True),  # id of the thread's root
+    _fk("application_id", "apps.id", nullable=True, ondelete="SET NULL"),
+    Column("replies_count", Integer, nullable=False, default=0),
+    Column("reblogs_count", Integer, nullable=False, default=0),
+    Column("favourites_count", Integer, nullable=False, default=0),
+    Column("quotes_count", Integer, nullable=False, default=0),
+    _ts(),
+    _ts("edited_at", nullable=True),
+    Index("ix_statuses_account_id_id", "account_id", "id"),
+    Index("ix_statuses_visibility_id", "visibility", "id"),
+)
+
+status_edits = Table(
+    "status_edits", metadata,
+    _id(),
+    _fk("status_id", "statuses.id", index=True),
+    Column("text", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("spoiler_text", Text, nullable=False),
+    Column("sensitive", Boolean, nullable=False),
+    Column("media_ids", JSON, nullable=False),
+    Column("poll_options", JSON, nullable=True),
+    _ts(),
+)
+
+status_mentions = Table(
+    "status_mentions", metadata,
+    _fk("status_id", "statuses.id"),
+    _fk("account_id", "accounts.id", index=True),
+    PrimaryKeyConstraint("status_id", "account_id"),
+)
+
+tags = Table(
+    "tags", metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),  # lowercased
+    Column("display_name", String(100), nullable=False),
+    _ts(),
+)
+
+status_tags = Table(
+    "status_tags", metadata,
+    _fk("status_id", "statuses.id"),
+    _fk("tag_id", "tags.id"),
+    PrimaryKeyConstraint("status_id", "tag_id"),
+    Index("ix_status_tags_tag_id_status_id", "tag_id", "status_id"),
+)
+
+polls = Table(
+    "polls", metadata,
+    _id(),
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    _ts("expires_at"),
+    Column("multiple", Boolean, nullable=False, default=False),
+    Column("hide_totals", Boolean, nullable=False, default=False),
+    Column("votes_count", Integer, nullable=False, default=0),
+    Column("voters_count", Integer, nullable=False, default=0),
+    _ts("ended_notified_at", nullable=True),  # set once the "poll ended" notices went out
+    _ts(),
+)
+
+poll_options = Table(
+    "poll_options", metadata,
+    _fk("poll_id", "polls.id"),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("votes_count", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("poll_id", "position"),
+)
+
+poll_votes = Table(
+    "poll_votes", metadata,
+    _id(),
+    _fk("poll_id", "polls.id"),
+    _fk("account_id", "accounts.id", index=True),
+    Column("choice", Integer, nullable=False),
+    _ts(),
+    UniqueConstraint("poll_id", "account_id", "choice"),
+)
+
+
+def _edge(name: str, *extra: Column) -> Table:
+    """account -> target relations (follows, blocks, mutes...), one row per pair."""
+    return Table(
+        name, metadata,
+        _id(),
+        _fk("account_id", "accounts.id"),
+        _fk("target_account_id", "accounts.id", index=True),
+        *extra,
+        _ts(),
+        UniqueConstraint("account_id", "target_account_id"),
+    )
+
+
+follows = _edge("follows", Column("show_reblogs", Boolean, nullable=False, default=True),
+                Column("notify", Boolean, nullable=False, default=False))
+follow_requests = _edge("follow_requests",
+                        Column("show_reblogs", Boolean, nullable=False, default=True),
+                        Column("notify", Boolean, nullable=False, default=False))
+blocks = _edge("blocks")
+mutes = _edge("mutes", Column("hide_notifications", Boolean, nullable=False, default=True),
+              _ts("expires_at", nullable=True))
+
+
+def _status_edge(name: str) -> Table:
+    """account -> status marks (likes, bookmarks, pins); the id orders the account's list."""
+    return Table(
+        name, metadata,
+        _id(),
+        _fk("account_id", "accounts.id"),
+        _fk("status_id", "statuses.id", index=True),
+        _ts(),
+        UniqueConstraint("account_id", "status_id"),
+    )
+
+
+favourites = _status_edge("favourites")
+bookmarks = _status_edge("bookmarks")
+pins = _status_edge("pins")
+
+notifications = Table(
+    "notifications", metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),  # the recipient
+    _fk("from_account_id", "accounts.id"),
+    Column("type", String(24), nullable=False),
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           nullable=True, index=True),
+    _ts(),
+    Index("ix_notifications_account_id_id", "account_id", "id"),
+)
+
+# The embedded home-timeline store: one row per (reader, entry), filled on write.
+home_timeline = Table(
+    "home_timeline", metadata,
+    _fk("account_id", "accounts.id"),
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("author_id", BigInteger, nullable=False),  # who posted (or reposted) the entry
+    Column("origin_author_id", BigInteger, nullable=False),  # author of the reposted post
+    PrimaryKeyConstraint("account_id", "status_id"),
+    Index("ix_home_timeline_account_id_author_id", "account_id", "author_id"),
+)
+
+markers = Table(
+    "markers", metadata,
+    _fk("account_id", "accounts.id"),
+    Column("timeline", String(16), nullable=False),
+    Column("last_read_id", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    _ts("updated_at"),
+    PrimaryKeyConstraint("account_id", "timeline"),
+)

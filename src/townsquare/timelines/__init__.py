@@ -1,0 +1,1 @@
+"""Home-timeline storage behind one interface: SQL table (embedded default) or Redis (scale)."""

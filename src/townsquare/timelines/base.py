@@ -1,0 +1,49 @@
+"""The home-timeline interface that storage backends implement.
+
+Writes happen inside the action's transaction (`Tx`), so a post and its delivery commit
+together on the SQL backend; a backend outside the database (Redis) delivers after commit
+and can always be rebuilt from the database, which stays the source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.store.db import Tx
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A post (or repost) as delivered: who posted it and, for reposts, whose post it is."""
+
+    status_id: int
+    author_id: int
+    origin_author_id: int
+    visibility: str
+    mentioned_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    viewer_id: int
+    limit: int
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+
+
+class HomeTimelines(Protocol):
+    async def deliver(self, tx: Tx, entry: Entry) -> None:
+        """Put a new post into its author's and its readers' home timelines."""
+
+    async def followed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        """Backfill the target's recent posts after a new follow."""
+
+    async def unfollowed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        """Take the target's posts out of the follower's home timeline."""
+
+    async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
+        """Entry ids, newest first (filters for blocks and mutes applied)."""

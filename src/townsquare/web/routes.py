@@ -1,0 +1,7 @@
+"""(placeholder) the web interface's routes."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
