@@ -47,8 +47,10 @@ async def credential_account(ctx: Context, account_id: int) -> CredentialAccount
     )
 
 
-@r.get("/api/v1/accounts/verify_credentials")
+@r.get("/api/v1/accounts/verify_credentials", response=CredentialAccount,
+       scope="read:accounts")
 async def verify_credentials(request: Request) -> Response:
+    """The signed-in account, with its source."""
     account_id = await auth.require_user(request, "read:accounts")
     return ok(await credential_account(auth.ctx_of(request), account_id))
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from townsquare.actions.statuses import NewPoll, NewStatus, create_status
 from townsquare.api import auth, params
+from townsquare.api.entities import Status
 from townsquare.api.errors import not_found
 from townsquare.api.respond import ok
 from townsquare.api.routing import Routes
@@ -36,8 +37,9 @@ class StatusParams(msgspec.Struct):
     language: str | None = None
 
 
-@r.post("/api/v1/statuses")
+@r.post("/api/v1/statuses", params=StatusParams, response=Status, scope="write:statuses")
 async def post_status(request: Request) -> Response:
+    """Post a status (text, media, poll, reply, quote)."""
     a = await auth.require(request, "write:statuses")
     assert a.account_id is not None
     p = await params.parse(request, StatusParams)
@@ -62,8 +64,9 @@ async def post_status(request: Request) -> Response:
     return ok(status)
 
 
-@r.get("/api/v1/statuses/{id}")
+@r.get("/api/v1/statuses/{id}", response=Status)
 async def get_status(request: Request) -> Response:
+    """View a single status the viewer may see."""
     viewer = await auth.viewer_id(request, "read:statuses")
     status_id = params.parse_id(request.path_params["id"], "Status")
     ctx = auth.ctx_of(request)

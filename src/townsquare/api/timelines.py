@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from townsquare.api import auth
+from townsquare.api.entities import Status
 from townsquare.api.pagination import link_header, page_of
 from townsquare.api.respond import ok
 from townsquare.api.routing import Routes
@@ -15,8 +16,9 @@ from townsquare.timelines.base import PageQuery
 r = Routes()
 
 
-@r.get("/api/v1/timelines/home")
+@r.get("/api/v1/timelines/home", response=list[Status], scope="read:statuses")
 async def home(request: Request) -> Response:
+    """Home timeline: you and the accounts you follow, newest first."""
     viewer = await auth.require_user(request, "read:statuses")
     page = page_of(request)
     ctx = auth.ctx_of(request)
