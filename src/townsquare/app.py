@@ -17,6 +17,7 @@ from townsquare.api import (
     accounts,
     apps,
     follow_requests,
+    health,
     instance,
     interactions,
     markers,
@@ -39,7 +40,7 @@ from townsquare.web import routes as web_routes
 
 log = logging.getLogger("townsquare")
 
-API_MODULES = [oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
+API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
                media, timelines, notifications, search, markers, marks, openapi]
 
 
