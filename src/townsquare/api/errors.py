@@ -71,7 +71,7 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
     return error_response(500, "Internal error: the server failed to answer this request")
 
 
-HANDLERS = {
+HANDLERS: dict[type[Exception] | int, object] = {
     ApiError: api_error_handler,
     HTTPException: http_error_handler,
     msgspec.ValidationError: validation_error_handler,

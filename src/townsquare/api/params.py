@@ -66,8 +66,8 @@ async def read(request: Request) -> dict[str, Any]:
             form = await request.form(max_files=10, max_fields=1000)
         except Exception as exc:
             raise ApiError(400, f"Malformed form body: {exc}") from None
-        for key, value in form.multi_items():
-            _set_path(data, key, value)
+        for key, item in form.multi_items():
+            _set_path(data, key, item)
         return data
     body = await request.body()
     if not body.strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -18,11 +19,11 @@ target_metadata = metadata
 HAND_WRITTEN = {"statuses_fts", "search_vector", "ix_statuses_search_vector"}
 
 
-def _include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     return not (name in HAND_WRITTEN or (name or "").startswith("statuses_fts"))
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Any) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
                       include_object=_include)
