@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import nh3
 
 _URL = r"(?P<url>\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])"
-_MENTION = r"(?P<mention>(?<![\w@/])@(?P<user>[a-zA-Z0-9_]{1,30})(?:@(?P<domain>[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}))?\b)"
+_MENTION = (r"(?P<mention>(?<![\w@/])@(?P<user>[a-zA-Z0-9_]{1,30})"
+            r"(?:@(?P<domain>[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}))?\b)")
 _TAG = r"(?P<tag>(?<![\w&/#])#(?P<tagname>\w{1,100}))"
 TOKEN_RE = re.compile(f"{_URL}|{_MENTION}|{_TAG}", re.IGNORECASE | re.UNICODE)
 
