@@ -1,22 +1,62 @@
-"""/api/v1/timelines: home, public, tag (and lists, from the algorithm issue)."""
+"""/api/v1/timelines: home, public, tag (and lists, from the algorithm issue), and an
+account's statuses (/api/v1/accounts/:id/statuses), which is a timeline too."""
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from townsquare.api import auth
+from townsquare.api import auth, params
 from townsquare.api.entities import Status
+from townsquare.api.errors import not_found
 from townsquare.api.pagination import link_header, page_of
 from townsquare.api.respond import ok
 from townsquare.api.routing import Routes
+from townsquare.queries.accounts import account_row
 from townsquare.queries.statuses import load_ordered
+from townsquare.queries.timelines import (
+    AccountFilter,
+    PublicFilter,
+    TagFilter,
+    account_status_ids,
+    public_ids,
+    tag_ids,
+)
 from townsquare.timelines.base import PageQuery
 
 r = Routes()
 
 
-@r.get("/api/v1/timelines/home", response=list[Status], scope="read:statuses")
+class PageParams(msgspec.Struct):
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int = 20
+
+
+class PublicParams(PageParams):
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+
+
+class TagParams(PublicParams):
+    any: list[str] = []
+    all: list[str] = []
+    none: list[str] = []
+
+
+class AccountStatusesParams(PageParams):
+    only_media: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    pinned: bool = False
+    tagged: str | None = None
+
+
+@r.get("/api/v1/timelines/home", params=PageParams, response=list[Status],
+       scope="read:statuses")
 async def home(request: Request) -> Response:
     """Home timeline: you and the accounts you follow, newest first."""
     viewer = await auth.require_user(request, "read:statuses")
@@ -25,6 +65,53 @@ async def home(request: Request) -> Response:
     async with ctx.db.read() as conn:
         ids = await ctx.timelines.page(conn, PageQuery(viewer, page.limit, page.max_id,
                                                        page.since_id, page.min_id))
+        items = await load_ordered(ctx, conn, ids, viewer)
+    return ok(items, headers=link_header(request, page, ids))
+
+
+@r.get("/api/v1/timelines/public", params=PublicParams, response=list[Status])
+async def public(request: Request) -> Response:
+    """Public timeline: public posts, no reposts or replies to others, newest first."""
+    viewer = await auth.viewer_id(request, "read:statuses")
+    p = await params.parse(request, PublicParams)
+    page = page_of(request)
+    ctx = auth.ctx_of(request)
+    async with ctx.db.read() as conn:
+        ids = await public_ids(conn, viewer, page,
+                               PublicFilter(p.local, p.remote, p.only_media), ctx.clock.now())
+        items = await load_ordered(ctx, conn, ids, viewer)
+    return ok(items, headers=link_header(request, page, ids))
+
+
+@r.get("/api/v1/timelines/tag/{hashtag}", params=TagParams, response=list[Status])
+async def tag(request: Request) -> Response:
+    """Hashtag timeline: public posts with the tag (any[], all[], none[] refine it)."""
+    viewer = await auth.viewer_id(request, "read:statuses")
+    p = await params.parse(request, TagParams)
+    page = page_of(request)
+    ctx = auth.ctx_of(request)
+    flt = TagFilter(tuple(p.any), tuple(p.all), tuple(p.none), p.local, p.remote, p.only_media)
+    async with ctx.db.read() as conn:
+        ids = await tag_ids(conn, viewer, request.path_params["hashtag"], page, flt,
+                            ctx.clock.now())
+        items = await load_ordered(ctx, conn, ids, viewer)
+    return ok(items, headers=link_header(request, page, ids))
+
+
+@r.get("/api/v1/accounts/{id}/statuses", params=AccountStatusesParams, response=list[Status])
+async def account_statuses(request: Request) -> Response:
+    """An account's statuses the viewer may see, newest first."""
+    viewer = await auth.viewer_id(request, "read:statuses")
+    account_id = params.parse_id(request.path_params["id"], "Account")
+    p = await params.parse(request, AccountStatusesParams)
+    page = page_of(request)
+    ctx = auth.ctx_of(request)
+    flt = AccountFilter(p.only_media, p.exclude_replies, p.exclude_reblogs, p.pinned,
+                        p.tagged or None)
+    async with ctx.db.read() as conn:
+        if await account_row(conn, account_id) is None:
+            raise not_found("Account")
+        ids = await account_status_ids(conn, viewer, account_id, page, flt)
         items = await load_ordered(ctx, conn, ids, viewer)
     return ok(items, headers=link_header(request, page, ids))
 

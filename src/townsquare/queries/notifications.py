@@ -1,0 +1,101 @@
+"""Notifications as the API shows them: filtered for what the recipient may still see and
+wants to hear about, and hydrated in a fixed number of queries (accounts in one, statuses
+through load_statuses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.api.entities import Notification
+from townsquare.api.pagination import Page, apply, ordered
+from townsquare.context import Context
+from townsquare.model.clock import iso, utc
+from townsquare.queries.accounts import load_accounts
+from townsquare.queries.statuses import load_statuses
+from townsquare.queries.visibility import blocked_either_way, visible_to
+from townsquare.store.tables import markers, mutes, notifications, statuses
+
+n = notifications
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    types: tuple[str, ...] = ()
+    exclude_types: tuple[str, ...] = ()
+    account_id: int | None = None
+
+
+def _shown(ctx: Context, recipient_id: int) -> Any:
+    """Notifications of `recipient_id` that are still shown: not from an account blocked
+    either way or muted with notifications hidden, and about a status still visible."""
+    now = ctx.clock.now()
+    s = statuses.alias("ns")
+    muted = exists().where(
+        mutes.c.account_id == recipient_id, mutes.c.target_account_id == n.c.from_account_id,
+        mutes.c.hide_notifications.is_(True),
+        or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now))
+    status_ok = or_(n.c.status_id.is_(None), exists().where(
+        s.c.id == n.c.status_id, visible_to(recipient_id, s),
+        ~blocked_either_way(recipient_id, s.c.account_id)))
+    return and_(n.c.account_id == recipient_id,
+                ~blocked_either_way(recipient_id, n.c.from_account_id), ~muted, status_ok)
+
+
+def _filtered(ctx: Context, recipient_id: int, flt: NotificationFilter) -> list[Any]:
+    where = [_shown(ctx, recipient_id)]
+    if flt.types:
+        where.append(n.c.type.in_(flt.types))
+    if flt.exclude_types:
+        where.append(n.c.type.not_in(flt.exclude_types))
+    if flt.account_id is not None:
+        where.append(n.c.from_account_id == flt.account_id)
+    return where
+
+
+async def hydrate(ctx: Context, conn: AsyncConnection, rows: list[Any],
+                  recipient_id: int) -> list[Notification]:
+    accounts = await load_accounts(conn, ctx.settings, {r.from_account_id for r in rows})
+    status_ids = [r.status_id for r in rows if r.status_id is not None]
+    loaded = await load_statuses(ctx, conn, status_ids, recipient_id)
+    out = []
+    for r in rows:
+        status = loaded.get(r.status_id) if r.status_id is not None else None
+        if r.from_account_id not in accounts or (r.status_id is not None and status is None):
+            continue  # hydration re-checks visibility: never show what it refused
+        out.append(Notification(id=str(r.id), type=r.type, group_key=f"ungrouped-{r.id}",
+                                created_at=iso(utc(r.created_at)),
+                                account=accounts[r.from_account_id], status=status))
+    return out
+
+
+async def page_rows(ctx: Context, conn: AsyncConnection, recipient_id: int, page: Page,
+                    flt: NotificationFilter) -> list[Any]:
+    stmt = select(n.c.id, n.c.type, n.c.from_account_id, n.c.status_id, n.c.created_at
+                  ).where(*_filtered(ctx, recipient_id, flt))
+    rows = (await conn.execute(apply(stmt, n.c.id, page))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ordered([r.id for r in rows], page)]
+
+
+async def one_row(ctx: Context, conn: AsyncConnection, recipient_id: int,
+                  notification_id: int) -> Any:
+    stmt = select(n.c.id, n.c.type, n.c.from_account_id, n.c.status_id, n.c.created_at
+                  ).where(n.c.id == notification_id, _shown(ctx, recipient_id))
+    return (await conn.execute(stmt)).first()
+
+
+async def unread_count(ctx: Context, conn: AsyncConnection, recipient_id: int,
+                       flt: NotificationFilter, limit: int) -> int:
+    """Shown notifications newer than the notifications marker, counted up to `limit`."""
+    marker = (await conn.execute(select(markers.c.last_read_id).where(
+        markers.c.account_id == recipient_id, markers.c.timeline == "notifications"))
+    ).scalar_one_or_none()
+    ids = select(n.c.id).where(*_filtered(ctx, recipient_id, flt))
+    if marker is not None:
+        ids = ids.where(n.c.id > marker)
+    capped = ids.order_by(n.c.id.desc()).limit(limit).subquery()
+    return int((await conn.execute(select(func.count()).select_from(capped))).scalar_one())
