@@ -1,0 +1,42 @@
+"""A candidate post and the raw signals the ranking reads about it.
+
+Everything the ranking needs is on this record, so a served feed can be replayed from a log
+of these records alone (`to_row` / `from_row` are the log format).
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+
+SOURCES = ("in_network", "social_proof", "community", "tags")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    status_id: int
+    author_id: int
+    created_at: float  # seconds since the epoch
+    source: str  # one of SOURCES: where the candidate came from
+    in_network: bool  # the viewer follows the author
+    is_reply: bool
+    likes: int
+    reblogs: int
+    replies: int
+    interactions: int  # the viewer's past likes, reposts and replies to the author
+    show_more: int  # the viewer's "show more like this" on the author's posts
+    show_less: int  # the viewer's "show less like this" on the author's posts
+    social_proof: int  # accounts the viewer follows that liked or reposted the post
+    community: float  # overlap of the viewer's interests and the author's communities, 0..1
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def to_row(self) -> list[object]:
+        row = list(astuple(self))
+        row[-1] = list(self.tags)
+        return row
+
+    @classmethod
+    def from_row(cls, row: list[object]) -> Candidate:
+        values = list(row)
+        values[-1] = tuple(values[-1])  # type: ignore[arg-type]
+        return cls(*values)  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""Score and order candidates: a weighted sum of features, then the published adjustments.
+
+Every step adds an explained part to the score, so an item's final score is exactly the sum of
+the parts its explanation lists (feature contributions, then each adjustment's delta, added
+in that order). An adjustment with multiplier m changes a score s by (m - 1) * |s|: a discount
+always lowers the score, also when s is negative.
+
+Order of work (all parameters from weights.toml):
+1. window: candidates older than `window_hours` are dropped;
+2. base score = sum of weight * value over the features (features.py);
+3. out-of-network discount, reply discount, "show less" fatigue (fatigue ** times);
+4. the page is filled greedily by score, where an author's k-th post on the page (k = 0, 1,
+   ...) is multiplied by (1 - floor) * decay ** k + floor (author diversity), and at most
+   `max_consecutive_out_of_network` posts by accounts you do not follow come in a row (a post
+   over the cap waits for the next in-network post; when none is left, the cap is lifted).
+Ties go to the newer post (higher id). No paid, verified or status boosts exist.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from townsquare.algorithm.candidate import Candidate
+from townsquare.algorithm.features import FEATURES, feature_values
+from townsquare.algorithm.weights import Weights
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    name: str
+    multiplier: float
+    delta: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    candidate: Candidate
+    values: tuple[float, ...]
+    contributions: tuple[float, ...]
+    base: float
+    adjustments: tuple[Adjustment, ...]
+    score: float
+    rank: int  # 1-based position on the page
+
+
+def _adjust(score: float, multiplier: float) -> float:
+    return (multiplier - 1.0) * abs(score)
+
+
+def diversity_multiplier(k: int, w: Weights) -> float:
+    floor = w.adjustments["diversity_floor"]
+    return (1.0 - floor) * w.adjustments["diversity_decay"] ** k + floor
+
+
+@dataclass(slots=True)
+class _Scored:
+    c: Candidate
+    values: tuple[float, ...]
+    contributions: tuple[float, ...]
+    base: float
+    adjustments: list[Adjustment]
+    score: float  # after the static adjustments, before diversity
+
+
+def score_one(c: Candidate, now: float, w: Weights) -> _Scored:
+    values = feature_values(c, now, w)
+    contributions = tuple(w.features[name] * v for name, v in zip(FEATURES, values, strict=True))
+    base = 0.0
+    for x in contributions:
+        base += x
+    score = base
+    adjustments: list[Adjustment] = []
+    a = w.adjustments
+
+    def apply(name: str, m: float, why: str) -> None:
+        nonlocal score
+        delta = _adjust(score, m)
+        adjustments.append(Adjustment(name, m, delta, why))
+        score += delta
+
+    if not c.in_network and w.on("out_of_network"):
+        apply("out_of_network", a["out_of_network"], "you do not follow the author")
+    if c.is_reply and w.on("reply"):
+        apply("reply", a["reply"], "it is a reply")
+    if c.show_less and w.on("fatigue"):
+        apply("fatigue", a["fatigue"] ** c.show_less,
+              f'you said "show less" about this author {c.show_less} time(s)')
+    return _Scored(c, values, contributions, base, adjustments, score)
+
+
+def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
+         exclude: frozenset[int] = frozenset()) -> list[Ranked]:
+    """The page of at most `limit` items, in order, each with all its parts."""
+    horizon = now - w.adjustments["window_hours"] * 3600.0
+    scored: list[_Scored] = []
+    seen: set[int] = set()
+    for c in candidates:
+        if c.status_id in exclude or c.status_id in seen:
+            continue
+        if w.on("window") and c.created_at < horizon:
+            continue
+        seen.add(c.status_id)
+        scored.append(score_one(c, now, w))
+
+    diversity = w.on("diversity")
+    cap_on = w.on("consecutive_cap")
+    cap = int(w.adjustments["max_consecutive_out_of_network"])
+    per_author: dict[int, int] = {}
+    # Lazy greedy: an entry's score was computed for its author's count at push time; when
+    # that count has grown, it is recomputed and pushed back.
+    heap = [(-s.score, -s.c.status_id, i, 0) for i, s in enumerate(scored)]
+    heapq.heapify(heap)
+    waiting: list[tuple[float, int, int, int]] = []
+    out: list[Ranked] = []
+    run = 0  # consecutive out-of-network posts at the end of the page
+    capped_ids: set[int] = set()
+    while len(out) < limit and (heap or waiting):
+        if not heap:  # only capped posts are left: lift the cap
+            heap, waiting, cap_on = waiting, [], False
+            heapq.heapify(heap)
+        neg, tie, i, k_at = heapq.heappop(heap)
+        s = scored[i]
+        k = per_author.get(s.c.author_id, 0) if diversity else 0
+        if k != k_at:
+            m = diversity_multiplier(k, w)
+            heapq.heappush(heap, (-(s.score + _adjust(s.score, m)), tie, i, k))
+            continue
+        if cap_on and not s.c.in_network and run >= cap:
+            waiting.append((neg, tie, i, k_at))
+            capped_ids.add(s.c.status_id)
+            continue
+        adjustments = list(s.adjustments)
+        score = s.score
+        if k > 0:
+            m = diversity_multiplier(k, w)
+            delta = _adjust(score, m)
+            adjustments.append(Adjustment("diversity", m, delta,
+                                          f"post number {k + 1} by this author on the page"))
+            score += delta
+        if s.c.status_id in capped_ids:
+            adjustments.append(Adjustment(
+                "consecutive_cap", 1.0, 0.0,
+                f"moved down: at most {cap} posts from outside your follows in a row"))
+        out.append(Ranked(s.c, s.values, s.contributions, s.base, tuple(adjustments), score,
+                          len(out) + 1))
+        per_author[s.c.author_id] = per_author.get(s.c.author_id, 0) + 1
+        run = 0 if s.c.in_network else run + 1
+        if s.c.in_network and waiting:
+            for item in waiting:
+                heapq.heappush(heap, item)
+            waiting = []
+    return out
