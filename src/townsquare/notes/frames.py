@@ -70,6 +70,28 @@ class RatingsFrame:
     def __len__(self) -> int:
         return len(self.note_id)
 
+    def take(self, index: NDArray[np.intp] | NDArray[np.bool_] | slice) -> RatingsFrame:
+        """The ratings at `index` (extra columns are dropped)."""
+        return RatingsFrame(
+            self.note_id[index],
+            self.rater_id[index],
+            self.created_at_millis[index],
+            self.helpful_num[index],
+            self.helpful_tags[index],
+            self.not_helpful_tags[index],
+        )
+
+    @classmethod
+    def concat(cls, parts: list[RatingsFrame]) -> RatingsFrame:
+        return cls(
+            np.concatenate([p.note_id for p in parts]),
+            np.concatenate([p.rater_id for p in parts]),
+            np.concatenate([p.created_at_millis for p in parts]),
+            np.concatenate([p.helpful_num for p in parts]),
+            np.concatenate([p.helpful_tags for p in parts]),
+            np.concatenate([p.not_helpful_tags for p in parts]),
+        )
+
     @classmethod
     def without_tags(
         cls, note_id: I64, rater_id: I64, created_at_millis: I64, helpful_num: F64
