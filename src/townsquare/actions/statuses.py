@@ -98,10 +98,15 @@ async def viewer_can_see(tx: Tx, row: Any, viewer_id: int) -> bool:
                    mentioned=mentioned, blocked=blocked)
 
 
-async def visible_status(tx: Tx, status_id: int, viewer_id: int) -> Any:
+async def visible_status(tx: Tx, status_id: int, viewer_id: int, *,
+                         for_update: bool = False) -> Any:
     """The status row if it exists and the viewer may see it; otherwise NotFound (never 403,
-    which would confirm that a private post exists)."""
-    row = (await tx.execute(select(statuses).where(statuses.c.id == status_id))).first()
+    which would confirm that a private post exists). `for_update` locks the row on PostgreSQL
+    (SQLite serialises writers already), so concurrent acts on one post queue up."""
+    stmt = select(statuses).where(statuses.c.id == status_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await tx.execute(stmt)).first()
     if row is None or not await viewer_can_see(tx, row, viewer_id):
         raise NotFound("Status")
     return row
