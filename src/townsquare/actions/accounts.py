@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, insert, or_, select, update
@@ -18,6 +20,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESERVED = {"admin", "root", "api", "oauth", "web", "static", "media", "settings", "about",
             "instance", "townsquare", "well-known", "users", "tags", "notes"}
 MIN_PASSWORD = 8
+LOCALE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+PRIVACIES = ("public", "unlisted", "private")  # default post visibility a profile may choose
+MAX_DISPLAY_NAME = 100
+MAX_NOTE = 500
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class NewAccount:
     locked: bool = False
     role: str = "user"
     note: str = ""
+    locale: str = "en"
 
 
 def validate_new(new: NewAccount) -> None:
@@ -45,6 +53,8 @@ def validate_new(new: NewAccount) -> None:
         raise Invalid("Validation failed: password is too long")
     if len(new.display_name) > 100:
         raise Invalid("Validation failed: display name is too long (at most 100 characters)")
+    if not LOCALE_RE.match(new.locale):
+        raise Invalid("Validation failed: locale is not a language code")
 
 
 async def create_account(ctx: Context, new: NewAccount) -> int:
@@ -74,7 +84,7 @@ async def create_account(ctx: Context, new: NewAccount) -> int:
         ))
         await tx.execute(insert(users).values(
             account_id=account_id, email=new.email.lower(), password_hash=password_hash,
-            locale="en", default_visibility="public", default_sensitive=False, created_at=now,
+            locale=new.locale, default_visibility="public", default_sensitive=False, created_at=now,
             last_active_at=now,
         ))
     return account_id
@@ -91,10 +101,8 @@ async def check_password(ctx: Context, login: str, password: str) -> int | None:
         )).first()
     if row is None:
         # Spend the same time as a real check, so response time does not reveal accounts.
-        try:
+        with contextlib.suppress(VerifyMismatchError, InvalidHashError):
             ctx.passwords.verify(_DUMMY_HASH.get(ctx), password)
-        except (VerifyMismatchError, InvalidHashError):
-            pass
         return None
     try:
         ctx.passwords.verify(row.password_hash, password)
@@ -123,4 +131,60 @@ class _DummyHash:
 
 _DUMMY_HASH = _DummyHash()
 
+
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    """Fields of PATCH update_credentials; None = leave unchanged."""
+
+    display_name: str | None = None
+    note: str | None = None
+    bot: bool | None = None
+    locked: bool | None = None
+    discoverable: bool | None = None
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None  # "" clears it
+
+
+def validate_profile(changes: ProfileUpdate) -> None:
+    """Refuse bad values before anything is written (images included)."""
+    if changes.display_name is not None and len(changes.display_name) > MAX_DISPLAY_NAME:
+        raise Invalid("Validation failed: display_name is too long "
+                      f"(at most {MAX_DISPLAY_NAME} characters)")
+    if changes.note is not None and len(changes.note) > MAX_NOTE:
+        raise Invalid(f"Validation failed: note is too long (at most {MAX_NOTE} characters)")
+    if changes.privacy is not None and changes.privacy not in PRIVACIES:
+        raise Invalid(f"Validation failed: source[privacy] must be one of {', '.join(PRIVACIES)}")
+    if changes.language and not LANGUAGE_RE.match(changes.language):
+        raise Invalid("Validation failed: source[language] must be an ISO 639 language code")
+
+
+async def update_profile(ctx: Context, account_id: int, changes: ProfileUpdate) -> None:
+    validate_profile(changes)
+    account_values: dict[str, Any] = {}
+    if changes.display_name is not None:
+        account_values["display_name"] = changes.display_name.strip()
+    if changes.note is not None:
+        account_values["note"] = changes.note
+        account_values["note_html"] = render_plain(changes.note)
+    for name in ("bot", "locked", "discoverable"):
+        if getattr(changes, name) is not None:
+            account_values[name] = getattr(changes, name)
+    user_values: dict[str, Any] = {}
+    if changes.privacy is not None:
+        user_values["default_visibility"] = changes.privacy
+    if changes.sensitive is not None:
+        user_values["default_sensitive"] = changes.sensitive
+    if changes.language is not None:
+        user_values["default_language"] = changes.language or None
+    if not account_values and not user_values:
+        return
+    async with ctx.db.write() as tx:
+        await tx.execute(update(accounts).where(accounts.c.id == account_id)
+                         .values(**account_values, updated_at=ctx.clock.now()))
+        if user_values:
+            await tx.execute(update(users).where(users.c.account_id == account_id)
+                             .values(**user_values))
 

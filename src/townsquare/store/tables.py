@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -317,4 +318,114 @@ markers = Table(
     Column("version", Integer, nullable=False, default=1),
     _ts("updated_at"),
     PrimaryKeyConstraint("account_id", "timeline"),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The open algorithm (issue 5): feed choice, custom feeds, feedback, opt-outs, served-feed
+# logs for replay, and the communities batch job's output. Migration 0005_algorithm.
+# ---------------------------------------------------------------------------------------
+
+feed_preferences = Table(
+    "feed_preferences", metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("default_feed", String(32), nullable=False),  # following | for_you | <custom id>
+    _ts("updated_at"),
+)
+
+custom_feeds = Table(
+    "custom_feeds", metadata,
+    _id(),
+    _fk("account_id", "accounts.id", index=True),  # the author of the definition
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("definition", JSON, nullable=False),
+    Column("published", Boolean, nullable=False, default=False),
+    _ts(),
+    _ts("updated_at"),
+)
+
+feed_subscriptions = Table(
+    "feed_subscriptions", metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    _fk("feed_id", "custom_feeds.id", index=True),
+    Column("pinned", Boolean, nullable=False, default=False),
+    _ts(),
+    UniqueConstraint("account_id", "feed_id"),
+)
+
+# "Show more / show less like this": one opinion per (reader, post), kept with the author.
+feed_feedback = Table(
+    "feed_feedback", metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    _fk("status_id", "statuses.id"),
+    Column("author_id", BigInteger, nullable=False),
+    Column("kind", String(8), nullable=False),  # more | less
+    _ts(),
+    UniqueConstraint("account_id", "status_id"),
+    Index("ix_feed_feedback_account_id_author_id", "account_id", "author_id"),
+)
+
+# Authors keep a post, or all their posts, out of non-followers' ranked feeds.
+status_recommendation_optouts = Table(
+    "status_recommendation_optouts", metadata,
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    _fk("account_id", "accounts.id", index=True),
+    _ts(),
+)
+
+account_recommendation_optouts = Table(
+    "account_recommendation_optouts", metadata,
+    Column("account_id", BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    _ts(),
+)
+
+# Every ranked page served: its candidates' raw signals, the weights snapshot and the result,
+# so `townsquare algorithm replay` can recompute it exactly.
+served_feeds = Table(
+    "served_feeds", metadata,
+    _id(),
+    _fk("account_id", "accounts.id"),
+    Column("feed", String(40), nullable=False),
+    Column("weights_version", Integer, nullable=False),
+    Column("weights_digest", String(16), nullable=False),
+    Column("previous_id", BigInteger, nullable=True),  # the page before, for "next page"
+    Column("status_ids", JSON, nullable=False),
+    Column("log", LargeBinary, nullable=False),  # zlib-compressed JSON (algorithm/replay.py)
+    _ts("served_at"),
+    Index("ix_served_feeds_account_id_id", "account_id", "id"),
+)
+
+community_runs = Table(
+    "community_runs", metadata,
+    _id(),
+    Column("producers", Integer, nullable=False),
+    Column("users", Integer, nullable=False),
+    Column("communities", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("params", JSON, nullable=False),
+    _ts(),
+)
+
+# SimClusters-style output: producers' "known for" and users' "interested in" vectors.
+community_known_for = Table(
+    "community_known_for", metadata,
+    _fk("account_id", "accounts.id"),
+    Column("community", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    PrimaryKeyConstraint("account_id", "community"),
+    Index("ix_community_known_for_community", "community"),
+)
+
+community_interests = Table(
+    "community_interests", metadata,
+    _fk("account_id", "accounts.id"),
+    Column("community", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    PrimaryKeyConstraint("account_id", "community"),
 )
