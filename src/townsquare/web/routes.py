@@ -1,7 +1,9 @@
-"""(placeholder) the web interface's routes."""
+"""The web interface's routes, mounted after the API's (so /api/... always wins)."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from townsquare.web import signin, statuses, timelines
+
+routes: list[BaseRoute] = [*signin.pages, *timelines.pages, *statuses.pages]

@@ -1,0 +1,228 @@
+"""A post with its thread, composing (with polls, replies, quotes), and acting on posts in
+place: like, repost, bookmark, delete, vote."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from townsquare.actions import interactions
+from townsquare.actions.errors import ActionError, Invalid
+from townsquare.actions.statuses import NewPoll, NewStatus, create_status
+from townsquare.api.entities import Status
+from townsquare.queries.statuses import load_one
+from townsquare.queries.threads import load_context
+from townsquare.web import session
+from townsquare.web.render import (
+    Pages,
+    field,
+    fields,
+    is_fetch,
+    page,
+    page_headers,
+    redirect,
+    render,
+    safe_next,
+    status_path,
+)
+from townsquare.web.session import WebError
+
+p = Pages()
+
+Act = Callable[[Any, int, int], Awaitable[Any]]
+
+
+def parse_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 19:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    return int(raw)
+
+
+def plain_text(content: str) -> str:
+    """A post's HTML as plain text, for the page title."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", content)).strip()
+
+
+async def _viewer_id(request: Request) -> int | None:
+    v = await session.viewer(request)
+    return v.id if v else None
+
+
+async def _status(request: Request, status_id: int) -> Status:
+    ctx = session.ctx_of(request)
+    async with ctx.db.read() as conn:
+        status = await load_one(ctx, conn, status_id, await _viewer_id(request))
+    if status is None:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    return status
+
+
+@p.get("/statuses/{id}")
+async def status_redirect(request: Request) -> Response:
+    """A post by id alone: redirects to its address under its author."""
+    status = await _status(request, parse_id(request.path_params["id"]))
+    return redirect(status_path(status.reblog or status))
+
+
+@p.get("/@{username}/{id:int}")
+async def thread(request: Request) -> Response:
+    """A post with the thread around it."""
+    ctx = session.ctx_of(request)
+    status_id = int(request.path_params["id"])
+    if status_id >= 2**63:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    viewer_id = await _viewer_id(request)
+    async with ctx.db.read() as conn:
+        status = await load_one(ctx, conn, status_id, viewer_id)
+        found = await load_context(ctx, conn, status_id, viewer_id) if status else None
+    if status is None or found is None:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    if status.reblog is not None or status.account.username != request.path_params["username"]:
+        return redirect(status_path(status.reblog or status))
+    ancestors, descendants = found
+    viewer = await session.viewer(request)
+    mentions = [status.account.username] + [m.username for m in status.mentions]
+    own = viewer.account.username if viewer else None
+    reply_text = " ".join(f"@{u}" for u in dict.fromkeys(mentions) if u != own)
+    return await page(request, "thread.html", status=200, ancestors=ancestors,
+                      descendants=descendants, reply_text=(reply_text + " ") if reply_text
+                      else "", plain=plain_text(status.content), **{"status": status})
+
+
+@p.get("/compose")
+async def compose_page(request: Request) -> Response:
+    """A page to write a post (or quote one)."""
+    await session.require_viewer(request)
+    quote = None
+    raw = request.query_params.get("quote", "")
+    if raw:
+        quote = await _status(request, parse_id(raw))
+    return await page(request, "compose.html", quote=quote, text="", error=None)
+
+
+def new_status_from(form: FormData) -> NewStatus:
+    options = [o.strip() for o in fields(form, "poll_option") if o.strip()]
+    poll = None
+    if options:
+        try:
+            expires_in = int(field(form, "poll_expires_in", "86400"))
+        except ValueError:
+            raise Invalid("Validation failed: poll duration is not a number") from None
+        poll = NewPoll(options, expires_in, multiple=bool(field(form, "poll_multiple")))
+    reply = field(form, "in_reply_to_id")
+    quote = field(form, "quote_id")
+    visibility = field(form, "visibility") or None
+    return NewStatus(
+        text=field(form, "status"), visibility=visibility,
+        spoiler_text=field(form, "spoiler_text").strip(),
+        in_reply_to_id=parse_id(reply) if reply else None,
+        quote_id=parse_id(quote) if quote else None, poll=poll)
+
+
+@p.post("/statuses")
+async def post_status(request: Request, form: FormData) -> Response:
+    """Publish a post from the composer."""
+    viewer = await session.require_viewer(request)
+    ctx = session.ctx_of(request)
+    try:
+        new = new_status_from(form)
+        status_id = await create_status(ctx, viewer.id, new)
+    except ActionError as exc:
+        message = exc.message.removeprefix("Validation failed: ")
+        if is_fetch(request):
+            return await render(request, "_error.html", exc.status, status_code=exc.status,
+                                message=message)
+        quote_raw = field(form, "quote_id")
+        quote = await _status(request, parse_id(quote_raw)) if quote_raw else None
+        return await page(request, "compose.html", status=exc.status, quote=quote,
+                          text=field(form, "status"), error=message)
+    if is_fetch(request):
+        return await render(request, "_status.html", s=await _status(request, status_id),
+                            focus=False)
+    status = await _status(request, status_id)
+    nxt = field(form, "next")
+    if new.in_reply_to_id is None and nxt in ("/home", "/public", "/"):
+        return redirect(nxt)
+    return redirect(status_path(status))
+
+
+ACTIONS: dict[str, Act] = {
+    "favourite": interactions.favourite,
+    "unfavourite": interactions.unfavourite,
+    "bookmark": interactions.bookmark,
+    "unbookmark": interactions.unbookmark,
+    "reblog": interactions.reblog,
+    "unreblog": interactions.unreblog,
+    "pin": interactions.pin,
+    "unpin": interactions.unpin,
+}
+
+
+def _delete_action() -> Act | None:
+    from townsquare.actions import statuses as status_actions
+
+    fn: Act | None = getattr(status_actions, "delete_status", None)
+    return fn
+
+
+async def _after(request: Request, form: FormData, status_id: int | None) -> Response:
+    """Answer an in-place action: the post re-rendered for our script, a redirect otherwise."""
+    if is_fetch(request):
+        if status_id is None:
+            return HTMLResponse("", headers=page_headers())
+        return await render(request, "_status.html", s=await _status(request, status_id),
+                            focus=bool(field(form, "focus")))
+    return redirect(safe_next(field(form, "next"), "/home"))
+
+
+@p.post("/statuses/{id}/{action}")
+async def act(request: Request, form: FormData) -> Response:
+    """Like, repost, bookmark, pin (and undo), or delete a post."""
+    viewer = await session.require_viewer(request)
+    ctx = session.ctx_of(request)
+    status_id = parse_id(request.path_params["id"])
+    name = request.path_params["action"]
+    if name == "delete":
+        delete = _delete_action()
+        if delete is None:
+            raise WebError(501, "Deleting posts is not available yet.")
+        await delete(ctx, viewer.id, status_id)
+        nxt = safe_next(field(form, "next"), "/home")
+        if not is_fetch(request) and nxt.rstrip("/").endswith(f"/{status_id}"):
+            form = FormData([("next", f"/@{viewer.account.username}")])
+        return await _after(request, form, None)
+    fn = ACTIONS.get(name)
+    if fn is None:
+        raise WebError(404, "No such action.")
+    await fn(ctx, viewer.id, status_id)
+    return await _after(request, form, status_id)
+
+
+@p.post("/polls/{id}/votes")
+async def vote(request: Request, form: FormData) -> Response:
+    """Vote in a poll."""
+    viewer = await session.require_viewer(request)
+    ctx = session.ctx_of(request)
+    poll_id = parse_id(request.path_params["id"])
+    try:
+        choices = [int(c) for c in fields(form, "choices")]
+    except ValueError:
+        raise WebError(422, "Choose one of the options.") from None
+    if not choices:
+        raise WebError(422, "Choose one of the options.")
+    try:
+        from townsquare.actions import polls as poll_actions
+    except ImportError:
+        raise WebError(501, "Voting is not available yet.") from None
+    await poll_actions.vote(ctx, viewer.id, poll_id, choices)
+    raw = field(form, "status_id")
+    return await _after(request, form, parse_id(raw) if raw else None)
+
+
+pages = p.routes
