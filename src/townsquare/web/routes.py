@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from townsquare.web import signin, statuses, timelines
+from townsquare.web import accounts, notifications, search, signin, statuses, timelines
 
-routes: list[BaseRoute] = [*signin.pages, *timelines.pages, *statuses.pages]
+routes: list[BaseRoute] = [*signin.pages, *timelines.pages, *statuses.pages,
+                           *notifications.pages, *search.pages, *accounts.pages]

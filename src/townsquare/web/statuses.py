@@ -90,9 +90,9 @@ async def thread(request: Request) -> Response:
     mentions = [status.account.username] + [m.username for m in status.mentions]
     own = viewer.account.username if viewer else None
     reply_text = " ".join(f"@{u}" for u in dict.fromkeys(mentions) if u != own)
-    return await page(request, "thread.html", status=200, ancestors=ancestors,
-                      descendants=descendants, reply_text=(reply_text + " ") if reply_text
-                      else "", plain=plain_text(status.content), **{"status": status})
+    return await page(request, "thread.html", ancestors=ancestors, descendants=descendants,
+                      reply_text=(reply_text + " ") if reply_text else "",
+                      plain=plain_text(status.content), post=status)
 
 
 @p.get("/compose")
@@ -217,7 +217,7 @@ async def vote(request: Request, form: FormData) -> Response:
     if not choices:
         raise WebError(422, "Choose one of the options.")
     try:
-        from townsquare.actions import polls as poll_actions
+        from townsquare.actions import polls as poll_actions  # type: ignore[attr-defined]
     except ImportError:
         raise WebError(501, "Voting is not available yet.") from None
     await poll_actions.vote(ctx, viewer.id, poll_id, choices)
