@@ -23,6 +23,7 @@ from townsquare.api import (
     markers,
     marks,
     media,
+    moderation,
     notifications,
     oauth,
     openapi,
@@ -41,7 +42,7 @@ from townsquare.web import routes as web_routes
 log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
-               media, timelines, notifications, search, markers, marks, openapi]
+               media, timelines, notifications, search, markers, marks, moderation, openapi]
 
 
 class SecurityHeaders:
