@@ -98,6 +98,7 @@ class _Prepared:
     rater: I64  # per rating: index into participants
     y: F64
     created_rating: I64
+    valid: Bool  # per rating: made early enough to count for rater helpfulness
 
 
 def _compact(values: I64, universe: I64) -> I64:
@@ -240,6 +241,10 @@ def _prepare(notes: NotesFrame, ratings: RatingsFrame, prev: StatusHistoryFrame)
             [np.bincount(note, picked[:, k], n_notes) for k in range(tags.shape[1])], axis=1
         ).astype(np.int64)
 
+    rating_created = ratings.created_at_millis[rows]
+    valid = helpfulness.ratings_before_status(
+        note, rating_created, created, aligned.most_recent_non_nmr_millis
+    )
     return _Prepared(
         note_ids=note_ids,
         author=_compact(author_raw, participants),
@@ -253,7 +258,8 @@ def _prepare(notes: NotesFrame, ratings: RatingsFrame, prev: StatusHistoryFrame)
         note=note,
         rater=rater,
         y=ratings.helpful_num[rows],
-        created_rating=ratings.created_at_millis[rows],
+        created_rating=rating_created,
+        valid=valid,
     )
 
 
@@ -308,10 +314,7 @@ def score(
     status1 = rules.core_status(
         ni1, nf1, p.num_ratings, p.classification, p.history.current_status, final_round=False
     ).status
-    valid = helpfulness.ratings_before_status(
-        p.note, p.created_rating, p.created, p.history.most_recent_non_nmr_millis
-    )
-    outcomes = helpfulness.rating_outcomes(p.rater, p.note, p.y, valid, status1, n_part)
+    outcomes = helpfulness.rating_outcomes(p.rater, p.note, p.y, p.valid, status1, n_part)
     authors = helpfulness.author_scores(p.author, ni1, status1, n_part)
     agree = outcomes.agree_ratio()
     in_fit = ~np.isnan(ri1)
@@ -374,9 +377,7 @@ def _finish(
     )
 
     # Contributor counts use the final statuses (published contributor_state).
-    valid = helpfulness.ratings_before_status(
-        p.note, p.created_rating, p.created, p.history.most_recent_non_nmr_millis
-    )
+    valid = p.valid
     out = helpfulness.rating_outcomes(p.rater, p.note, p.y, valid, final, n_part)
     awaiting = np.bincount(p.rater[valid & (final[p.note] == c.STATUS_NMR)], minlength=n_part)
     with np.errstate(invalid="ignore"):
