@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from townsquare.api import (
     accounts,
     apps,
+    feeds,
     follow_requests,
     health,
     instance,
@@ -42,7 +43,8 @@ from townsquare.web import routes as web_routes
 log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
-               media, timelines, notifications, search, markers, marks, moderation, openapi]
+               media, timelines, notifications, search, markers, marks, feeds, moderation,
+               openapi]
 
 
 class SecurityHeaders:

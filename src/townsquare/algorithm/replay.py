@@ -1,0 +1,64 @@
+"""The served-feed log and its replay.
+
+When a ranked page is served, everything the ranking read is logged: the candidates' raw
+signals, the moment, the full weights snapshot (with its version), the ids excluded as
+already served, and the result with each item's feature values. `replay` runs the same pure
+ranking on the log and compares: the order must be identical, and so must the features.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from townsquare.algorithm.candidate import Candidate
+from townsquare.algorithm.scoring import Ranked, rank
+from townsquare.algorithm.weights import Weights
+
+
+def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: Weights,
+               definition: dict[str, Any] | None, exclude: list[int],
+               candidates: list[Candidate], page: list[Ranked]) -> bytes:
+    log = {
+        "feed": feed, "viewer_id": viewer_id, "now": now, "limit": limit,
+        "weights": weights.to_dict(), "definition": definition, "exclude": exclude,
+        "candidates": [c.to_row() for c in candidates],
+        "result": [r.candidate.status_id for r in page],
+        "features": [list(r.values) for r in page],
+        "scores": [r.score for r in page],
+    }
+    return zlib.compress(msgspec.json.encode(log), 6)
+
+
+def decode_log(blob: bytes) -> dict[str, Any]:
+    out: dict[str, Any] = msgspec.json.decode(zlib.decompress(blob))
+    return out
+
+
+@dataclass(frozen=True)
+class Replay:
+    served: list[int]
+    recomputed: list[int]
+    features_match: bool
+    scores_match: bool
+    weights_version: int
+
+    @property
+    def identical(self) -> bool:
+        return self.served == self.recomputed and self.features_match and self.scores_match
+
+
+def replay(log: dict[str, Any]) -> Replay:
+    w = Weights.from_dict(log["weights"])
+    candidates = [Candidate.from_row(row) for row in log["candidates"]]
+    page = rank(candidates, log["now"], w, log["limit"], frozenset(log["exclude"]))
+    return Replay(
+        served=list(log["result"]),
+        recomputed=[r.candidate.status_id for r in page],
+        features_match=[list(r.values) for r in page] == log["features"],
+        scores_match=[r.score for r in page] == log["scores"],
+        weights_version=w.version,
+    )
