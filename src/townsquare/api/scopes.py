@@ -11,8 +11,11 @@ TOP = ["read", "write", "follow", "push", "profile"]
 FOLLOW_IMPLIES = {"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows",
                   "write:mutes"}
 
+# Moderators act with these (and their role); ordinary apps never need them.
+ADMIN = ["admin:read", "admin:write"]
+
 ALL: frozenset[str] = frozenset(
-    TOP + [f"read:{s}" for s in READ] + [f"write:{s}" for s in WRITE]
+    TOP + ADMIN + [f"read:{s}" for s in READ] + [f"write:{s}" for s in WRITE]
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import false, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.api.entities import (
@@ -30,6 +30,7 @@ from townsquare.context import Context
 from townsquare.model.clock import iso, utc
 from townsquare.model.visibility import can_see
 from townsquare.queries.accounts import load_accounts
+from townsquare.queries.moderation_view import overlay
 from townsquare.store.tables import (
     apps,
     blocks,
@@ -47,6 +48,7 @@ from townsquare.store.tables import (
     statuses,
     tags,
 )
+from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 MAX_DEPTH = 3  # a page's statuses, what they repost, what those quote
 
@@ -100,7 +102,18 @@ def poll_entity(poll: Any, options: list[Any], now: datetime, viewer: ViewerStat
                  for o in options],
         voted=(bool(own) or viewer_id == author_id) if viewer_id is not None else None,
         own_votes=own if viewer_id is not None else None,
+        townsquare=poll_percentages(poll, options, hide),
     )
+
+
+def poll_percentages(poll: Any, options: list[Any], hide: bool) -> dict[str, Any]:
+    """Each option's share, saying how it was computed (null while totals are hidden)."""
+    total = poll.voters_count if poll.multiple else poll.votes_count
+    shares = None if hide else [round(100 * o.votes_count / total, 1) if total else 0.0
+                                for o in options]
+    how = ("votes per option / voters (each voter may pick several)" if poll.multiple
+           else "votes per option / total votes")
+    return {"percentages": shares, "computed": how}
 
 
 async def _viewer_state(conn: AsyncConnection, viewer_id: int, status_ids: set[int],
@@ -141,8 +154,11 @@ async def _viewer_state(conn: AsyncConnection, viewer_id: int, status_ids: set[i
 
 
 async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
-                        viewer_id: int | None) -> dict[int, Status]:
-    """Status entities for the ids the viewer may see (others are left out)."""
+                        viewer_id: int | None, context: str | None = None) -> dict[int, Status]:
+    """Status entities for the ids the viewer may see (others are left out).
+
+    `context` (home, notifications, public, thread, account) selects which of the viewer's
+    muted-word filters apply; None applies them all."""
     if not ids:
         return {}
     now = ctx.clock.now()
@@ -152,8 +168,19 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
         if not wanted:
             break
         fetched = (await conn.execute(
-            select(statuses, apps.c.name.label("app_name"), apps.c.website.label("app_website"))
-            .select_from(statuses.outerjoin(apps, apps.c.id == statuses.c.application_id))
+            select(statuses, apps.c.name.label("app_name"), apps.c.website.label("app_website"),
+                   func.coalesce(status_moderation.c.removed, false()).label("mod_removed"),
+                   func.coalesce(status_moderation.c.reach_limited, false())
+                   .label("mod_limited"),
+                   func.coalesce(status_moderation.c.interstitial, false())
+                   .label("mod_interstitial"),
+                   func.coalesce(account_moderation.c.reach_limited, false())
+                   .label("author_limited"))
+            .select_from(
+                statuses.outerjoin(apps, apps.c.id == statuses.c.application_id)
+                .outerjoin(status_moderation, status_moderation.c.status_id == statuses.c.id)
+                .outerjoin(account_moderation,
+                           account_moderation.c.account_id == statuses.c.account_id))
             .where(statuses.c.id.in_(wanted))
         )).all()
         for row in fetched:
@@ -206,7 +233,14 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
         viewer = await _viewer_state(conn, viewer_id, all_ids, author_ids,
                                      {p.id for p, _ in poll_map.values()}, now)
 
+    moderation = await overlay(conn, now, rows, viewer_id,
+                               viewer.following if viewer is not None else set(), context)
+
     def visible(row: Any) -> bool:
+        if row.id in moderation.drop:
+            return False
+        if account_map[row.account_id].suspended and row.account_id != viewer_id:
+            return False
         return can_see(
             row.visibility, row.account_id, viewer_id,
             follows_author=viewer is not None and row.account_id in viewer.following,
@@ -245,7 +279,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
             account=author,
             content=row.content,
             visibility=row.visibility,
-            sensitive=row.sensitive,
+            sensitive=row.sensitive or sid in moderation.sensitive,
             spoiler_text=row.spoiler_text,
             media_attachments=media_map.get(sid, []),
             application=Application(name=row.app_name, website=row.app_website)
@@ -272,6 +306,8 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
             bookmarked=sid in viewer.bookmarked if viewer else None,
             pinned=(sid in viewer.pinned) if viewer and row.account_id == viewer_id else None,
             muted=False if viewer else None,
+            filtered=moderation.filtered.get(sid, []),
+            townsquare=moderation.townsquare.get(sid) or None,
         )
         built[sid] = entity
         return entity

@@ -429,3 +429,6 @@ community_interests = Table(
     Column("score", Float, nullable=False),
     PrimaryKeyConstraint("account_id", "community"),
 )
+
+# Domain tables kept in their own modules register on the same metadata.
+from townsquare.store import tables_moderation as _moderation  # noqa: E402, F401
