@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import Client, User, row_counts
 from townsquare.actions import moderation as mod
 from townsquare.moderation.policy import KINDS
-from tests.helpers import Client, User, row_counts
 
 MOD_SCOPES = ["read", "write", "follow", "admin:read", "admin:write"]
 
