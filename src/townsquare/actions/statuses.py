@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from townsquare.actions.errors import Invalid, NotFound
 from townsquare.actions.notify import notify
 from townsquare.context import Context
 from townsquare.model import polls as poll_rules
 from townsquare.model.text import count_chars, parse, render
-from townsquare.model.visibility import VISIBILITIES, can_see, counted_publicly
+from townsquare.model.visibility import OPEN, VISIBILITIES, can_see, counted_publicly
 from townsquare.store.db import Tx
 from townsquare.store.tables import (
     accounts,
@@ -21,7 +21,9 @@ from townsquare.store.tables import (
     follows,
     media,
     poll_options,
+    poll_votes,
     polls,
+    status_edits,
     status_mentions,
     status_tags,
     statuses,
@@ -235,3 +237,275 @@ async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
         await ctx.timelines.deliver(tx, Entry(status_id, author_id, author_id, visibility,
                                               tuple(mentioned.values())))
     return status_id
+
+
+# --- delete -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """The source of a deleted post, for "delete and redraft"."""
+
+    text: str
+    spoiler_text: str
+
+
+async def delete_status(ctx: Context, author_id: int, status_id: int, *,
+                        delete_media: bool = False) -> Deleted:
+    """Delete one's own post (or repost) and correct every counter it touched.
+
+    What hangs off the row goes with it by ON DELETE CASCADE: reposts of it (their authors'
+    counts are corrected here first), likes, bookmarks, pins, mentions, tags, poll, edits,
+    notifications, home-timeline entries; the search index follows by trigger. Media are
+    detached and kept for a redraft (as Mastodon does; the orphan-media job removes them
+    later) unless `delete_media`, which removes rows now and files after commit.
+    """
+    from townsquare.actions.interactions import undo_reblog_effects
+
+    files: list[str] = []
+    async with ctx.db.write() as tx:
+        row = (await tx.execute(select(statuses).where(
+            statuses.c.id == status_id, statuses.c.account_id == author_id).with_for_update()
+        )).first()
+        if row is None:
+            raise NotFound("Status")
+        if row.reblog_of_id is not None:
+            await undo_reblog_effects(tx, row)
+        else:
+            public = counted_publicly(row.visibility)
+            if public:
+                await tx.execute(update(accounts).where(accounts.c.id == author_id)
+                                 .values(statuses_count=accounts.c.statuses_count - 1))
+                for column, target in ((statuses.c.replies_count, row.in_reply_to_id),
+                                       (statuses.c.quotes_count, row.quote_of_id)):
+                    if target is not None:
+                        await tx.execute(update(statuses).where(statuses.c.id == target)
+                                         .values({column.name: column - 1}))
+            await _uncount_reblogs_of(tx, row.id)
+            if delete_media:
+                files = [n for r in (await tx.execute(
+                    select(media.c.file_name, media.c.preview_name)
+                    .where(media.c.status_id == row.id))).all() for n in r]
+                await tx.execute(delete(media).where(media.c.status_id == row.id))
+            else:
+                await tx.execute(update(media).where(media.c.status_id == row.id)
+                                 .values(status_id=None, position=0))
+        await tx.execute(delete(statuses).where(statuses.c.id == row.id))
+
+        async def remove_files() -> None:
+            for name in files:
+                ctx.files.delete(name)
+
+        tx.after_commit(remove_files)
+    return Deleted(row.text, row.spoiler_text)
+
+
+async def _uncount_reblogs_of(tx: Tx, status_id: int) -> None:
+    """Reposts of a post vanish with it (cascade): take them off their authors' counts."""
+    counted = statuses.alias("counted")
+    per_author = (select(func.count()).select_from(counted)
+                  .where(counted.c.reblog_of_id == status_id,
+                         counted.c.account_id == accounts.c.id,
+                         counted.c.visibility.in_(OPEN)).scalar_subquery())
+    await tx.execute(update(accounts).where(accounts.c.id.in_(
+        select(statuses.c.account_id).where(statuses.c.reblog_of_id == status_id,
+                                            statuses.c.visibility.in_(OPEN))
+    )).values(statuses_count=accounts.c.statuses_count - per_author))
+
+
+# --- edit -------------------------------------------------------------------------------
+
+MAX_DESCRIPTION = 1500
+
+
+@dataclass(frozen=True)
+class MediaChange:
+    id: int
+    description: str | None = None
+    focus: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A PUT /api/v1/statuses/:id, with Mastodon's meaning: the post is replaced by what is
+    sent, so leaving out `media_ids` removes the media and leaving out `poll` removes the
+    poll; `language` and `sensitive` left out (None) are kept / follow the spoiler."""
+
+    text: str = ""
+    spoiler_text: str = ""
+    sensitive: bool | None = None
+    language: str | None = None
+    media_ids: list[int] = field(default_factory=list)
+    media_attributes: list[MediaChange] = field(default_factory=list)
+    poll: NewPoll | None = None
+
+
+def _snapshot(row: Any, media_ids: list[int], options: list[str] | None,
+              created_at: Any) -> dict[str, Any]:
+    return {"text": row.text, "content": row.content, "spoiler_text": row.spoiler_text,
+            "sensitive": row.sensitive, "media_ids": media_ids, "poll_options": options,
+            "created_at": created_at}
+
+
+async def edit_status(ctx: Context, author_id: int, status_id: int, change: StatusChange) -> None:
+    """Edit one's own post, keeping its history (the original becomes the first entry).
+
+    Changing a poll's options (or single/multiple choice) resets its votes, as Mastodon does:
+    votes cast for other options cannot be carried over honestly.
+    """
+    validate_text(ctx, NewStatus(text=change.text, spoiler_text=change.spoiler_text,
+                                 language=change.language, media_ids=change.media_ids,
+                                 poll=change.poll))
+    options: list[str] | None = None
+    if change.poll is not None:
+        try:
+            options = poll_rules.validate(change.poll.options, change.poll.expires_in,
+                                          poll_limits(ctx))
+        except poll_rules.PollError as exc:
+            raise Invalid(f"Validation failed: {exc}") from None
+    for m in change.media_attributes:
+        if m.description is not None and len(m.description) > MAX_DESCRIPTION:
+            raise Invalid(f"Validation failed: description is longer than {MAX_DESCRIPTION} "
+                          "characters")
+    now = ctx.clock.now()
+    async with ctx.db.write() as tx:
+        row = (await tx.execute(select(statuses).where(
+            statuses.c.id == status_id, statuses.c.account_id == author_id,
+            statuses.c.reblog_of_id.is_(None)).with_for_update())).first()
+        if row is None:
+            raise NotFound("Status")
+        old_media = list((await tx.execute(
+            select(media.c.id).where(media.c.status_id == row.id).order_by(media.c.position)
+        )).scalars().all())
+        poll = (await tx.execute(select(polls).where(polls.c.status_id == row.id))).first()
+        old_options = None if poll is None else list((await tx.execute(
+            select(poll_options.c.title).where(poll_options.c.poll_id == poll.id)
+            .order_by(poll_options.c.position))).scalars().all())
+        if set(change.media_ids) - set(old_media):
+            usable = set((await tx.execute(select(media.c.id).where(
+                media.c.id.in_(change.media_ids), media.c.account_id == author_id,
+                media.c.status_id.is_(None)))).scalars().all())
+            if set(change.media_ids) - set(old_media) - usable:
+                raise Invalid("Validation failed: unknown or already attached media")
+        if any(m.id not in change.media_ids for m in change.media_attributes):
+            raise Invalid("Validation failed: media_attributes name media not in media_ids")
+
+        content, mentioned, tag_ids = await render_content(ctx, tx, change.text)
+        sensitive = change.sensitive if change.sensitive is not None \
+            else bool(change.spoiler_text)
+        sensitive = sensitive or bool(change.spoiler_text)
+        language = change.language or row.language
+        poll_changed = (change.poll is None) != (poll is None) or (
+            change.poll is not None and poll is not None
+            and (options != old_options or change.poll.multiple != poll.multiple
+                 or change.poll.hide_totals != poll.hide_totals
+                 or change.poll.expires_in != _seconds_left(poll.expires_at, now)))
+        changed = (change.text != row.text or change.spoiler_text != row.spoiler_text
+                   or sensitive != row.sensitive or language != row.language
+                   or change.media_ids != old_media or bool(change.media_attributes)
+                   or poll_changed)
+        if not changed:
+            return  # nothing to record (Mastodon answers with the post unchanged too)
+
+        has_history = (await tx.execute(select(func.count()).select_from(status_edits)
+                                        .where(status_edits.c.status_id == row.id))
+                       ).scalar_one()
+        if not has_history:
+            await tx.execute(insert(status_edits).values(
+                id=ctx.ids.next(), status_id=row.id,
+                **_snapshot(row, old_media, old_options, row.created_at)))
+        await tx.execute(update(statuses).where(statuses.c.id == row.id).values(
+            text=change.text, content=content, spoiler_text=change.spoiler_text,
+            sensitive=sensitive, language=language, edited_at=now))
+
+        new_mentions = await _sync_mentions(tx, row.id, set(mentioned.values()))
+        await tx.execute(delete(status_tags).where(status_tags.c.status_id == row.id))
+        if tag_ids:
+            await tx.execute(insert(status_tags), [
+                {"status_id": row.id, "tag_id": tid} for tid in tag_ids.values()])
+        await _sync_media(tx, row.id, old_media, change)
+        final_options = old_options
+        if poll_changed:
+            final_options = await _sync_poll(ctx, tx, row.id, poll, old_options, change.poll,
+                                             options, now)
+        edited = (await tx.execute(select(statuses).where(statuses.c.id == row.id))).one()
+        await tx.execute(insert(status_edits).values(
+            id=ctx.ids.next(), status_id=row.id,
+            **_snapshot(edited, change.media_ids, final_options, now)))
+
+        await notify(ctx, tx, sorted(new_mentions), author_id, "mention", row.id)
+        interacted = (await tx.execute(
+            select(statuses.c.account_id).where(statuses.c.reblog_of_id == row.id)
+            .union(select(statuses.c.account_id).where(statuses.c.quote_of_id == row.id))
+        )).scalars().all()
+        await notify(ctx, tx, sorted(interacted), author_id, "update", row.id)
+
+
+def _seconds_left(expires_at: Any, now: Any) -> int:
+    from townsquare.model.clock import utc
+
+    return int((utc(expires_at) - now).total_seconds())
+
+
+async def _sync_mentions(tx: Tx, status_id: int, wanted: set[int]) -> set[int]:
+    """Make the post's mentions `wanted`; returns the accounts newly mentioned."""
+    current = set((await tx.execute(select(status_mentions.c.account_id).where(
+        status_mentions.c.status_id == status_id))).scalars().all())
+    if current - wanted:
+        await tx.execute(delete(status_mentions).where(
+            status_mentions.c.status_id == status_id,
+            status_mentions.c.account_id.in_(current - wanted)))
+    if wanted - current:
+        await tx.execute(insert(status_mentions), [
+            {"status_id": status_id, "account_id": a} for a in sorted(wanted - current)])
+    return wanted - current
+
+
+async def _sync_media(tx: Tx, status_id: int, old: list[int], change: StatusChange) -> None:
+    removed = set(old) - set(change.media_ids)
+    if removed:  # detached, not deleted: the history still shows them
+        await tx.execute(update(media).where(media.c.id.in_(removed))
+                         .values(status_id=None, position=0))
+    for position, media_id in enumerate(change.media_ids):
+        await tx.execute(update(media).where(media.c.id == media_id)
+                         .values(status_id=status_id, position=position))
+    for m in change.media_attributes:
+        values: dict[str, Any] = {}
+        if m.description is not None:
+            values["description"] = m.description
+        if m.focus is not None:
+            values["focus_x"], values["focus_y"] = m.focus
+        if values:
+            await tx.execute(update(media).where(media.c.id == m.id).values(**values))
+
+
+async def _sync_poll(ctx: Context, tx: Tx, status_id: int, poll: Any,
+                     old_options: list[str] | None, new: NewPoll | None,
+                     options: list[str] | None, now: Any) -> list[str] | None:
+    if new is None or options is None:
+        if poll is not None:
+            await tx.execute(delete(polls).where(polls.c.id == poll.id))
+        return None
+    expires_at = now + timedelta(seconds=new.expires_in)
+    if poll is None:
+        poll_id = ctx.ids.next()
+        await tx.execute(insert(polls).values(
+            id=poll_id, status_id=status_id, multiple=new.multiple,
+            hide_totals=new.hide_totals, votes_count=0, voters_count=0,
+            expires_at=expires_at, created_at=now))
+    else:
+        poll_id = poll.id
+        values: dict[str, Any] = {"hide_totals": new.hide_totals, "expires_at": expires_at,
+                                  "ended_notified_at": None}
+        if options != old_options or new.multiple != poll.multiple:
+            await tx.execute(delete(poll_votes).where(poll_votes.c.poll_id == poll_id))
+            await tx.execute(delete(poll_options).where(poll_options.c.poll_id == poll_id))
+            values.update(multiple=new.multiple, votes_count=0, voters_count=0)
+        else:
+            options = None  # same options: the votes stand
+        await tx.execute(update(polls).where(polls.c.id == poll_id).values(**values))
+    if options is not None:
+        await tx.execute(insert(poll_options), [
+            {"poll_id": poll_id, "position": i, "title": t, "votes_count": 0}
+            for i, t in enumerate(options)])
+    return options if options is not None else old_options

@@ -7,4 +7,8 @@ from townsquare.context import Context
 
 def register_jobs(ctx: Context) -> None:
     """Hook for periodic jobs; each domain adds its own here."""
-    return None
+    from townsquare.actions.media import delete_orphan_media
+    from townsquare.actions.polls import end_polls
+
+    ctx.jobs.every("polls.end", 5, lambda: end_polls(ctx))
+    ctx.jobs.every("media.orphans", 3600, lambda: delete_orphan_media(ctx))
