@@ -211,7 +211,8 @@ async def test_token_scopes_echo_and_enforced(client: Client) -> None:
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert (await client.get("/api/v1/accounts/verify_credentials",
                              headers=headers)).status_code == 200
-    assert (await client.get("/api/v1/timelines/home", headers=headers)).status_code == 403
+    assert (await client.get("/api/v1/accounts/relationships",
+                             headers=headers)).status_code == 403
     default = await token(client, app, grant_type="password", username="alice",
                           password="correct horse")
     assert default.json()["scope"] == "read"
