@@ -1,0 +1,68 @@
+"""Every listing costs a fixed number of database queries, whatever the page size.
+
+The world repeats a block of five kinds of entry (repost of a quote, quote, poll, media,
+mentions), so every page of 5, 20 or 40 holds all kinds and the count must not move.
+"""
+
+from __future__ import annotations
+
+from tests.api.readpath_helpers import attach_media, favourite, follow, reblog
+from tests.helpers import Client
+
+BLOCKS = 8  # 8 blocks x 5 entries = 40 home entries
+# Token lookup + page query + status hydration (9) + what other domains add to hydration
+# (labels, filters): far below the 40+ an N+1 would cost on a page of 40.
+BOUND = 20
+
+
+async def _world(client: Client) -> dict[str, object]:
+    alice = await client.user("alice")
+    bob = await client.user("bob")
+    carol = await client.user("carol")
+    dave = await client.user("dave")
+    await follow(client, alice, bob)
+    await follow(client, alice, carol)
+    for i in range(BLOCKS):
+        quoted = await client.post_status(dave, f"#q quoted {i}")
+        # Favourited: a post nothing quotes (unlisted: out of public and tag timelines), so
+        # that a notifications page never holds the quoted post it must fetch a level down.
+        liked = await client.post_status(dave, f"liked {i}", visibility="unlisted")
+        await favourite(client, alice, liked["id"])
+        await client.post_status(bob, f"#q hi @carol @dave {i}")
+        pic = await client.post_status(bob, f"#q picture {i}")
+        await attach_media(client, bob, pic["id"])
+        await client.post_status(carol, f"#q poll {i}", poll={"options": ["a", "b"],
+                                                             "expires_in": 3600})
+        quote = await client.post_status(bob, f"#q quoting {i}", quote_id=quoted["id"])
+        await reblog(client, carol, quote["id"])
+    return {"alice": alice, "carol": carol, "dave": dave}
+
+
+async def _count(client: Client, path: str, user: object, limit: int) -> tuple[int, int]:
+    with client.ctx.db.counting() as n:
+        r = await client.get(path, as_=user, params={"limit": limit})  # type: ignore[arg-type]
+    assert r.status_code == 200, r.text
+    return n[0], len(r.json())
+
+
+async def test_listings_cost_a_fixed_number_of_queries(client: Client) -> None:
+    w = await _world(client)
+    alice, carol, dave = w["alice"], w["carol"], w["dave"]
+    cases = [
+        ("/api/v1/timelines/home", alice, 40),
+        ("/api/v1/timelines/public", alice, 40),
+        ("/api/v1/timelines/public", None, 40),
+        ("/api/v1/timelines/tag/q", alice, 40),
+        (f"/api/v1/accounts/{carol.id}/statuses", alice, 16),  # type: ignore[attr-defined]
+        ("/api/v1/notifications", dave, 24),
+        ("/api/v1/favourites", alice, 8),
+    ]
+    for path, user, available in cases:
+        counts = {}
+        await _count(client, path, user, 1)  # once-per-session work (last-active) happens here
+        for limit in (5, 20, 40):
+            queries, size = await _count(client, path, user, limit)
+            assert size == min(limit, available), (path, limit, size)
+            counts[limit] = queries
+        assert len(set(counts.values())) == 1, (path, counts)
+        assert counts[5] <= BOUND, (path, counts)
