@@ -56,7 +56,7 @@ async def test_reply_thread_and_content_warning(visitor):
     await alice.compose("the root post")
     root = await alice.last_status_id()
     page = await bob.get(f"/@alice/{root}")
-    assert 'name="in_reply_to_id" value="%s"' % root in page.text
+    assert f'name="in_reply_to_id" value="{root}"' in page.text
     assert ">@alice </textarea>" in page.text  # the reply starts with a mention
     r = await bob.post("/statuses", {"status": "@alice a reply", "in_reply_to_id": root,
                                      "spoiler_text": "spoilers ahead"})
@@ -160,3 +160,43 @@ async def test_private_and_direct_posts_stay_private(visitor):
     assert "direct secret" in (await bob.get(f"/@alice/{direct}")).text
     own = await alice.get(f"/@alice/{private}")
     assert own.status_code == 200 and "vis-private" in own.text
+
+
+async def test_delete_in_place_and_without_js(visitor, ctx):
+    alice, bob = visitor(), visitor()
+    await alice.signup("alice")
+    await bob.signup("bob")
+    await alice.compose("delete me softly")
+    first = await alice.last_status_id()
+    r = await bob.post(f"/statuses/{first}/delete", fetch=True)
+    assert r.status_code == 404  # not Bob's to delete
+    r = await alice.post(f"/statuses/{first}/delete", fetch=True)
+    assert r.status_code == 200 and r.text == ""
+    assert (await alice.get(f"/@alice/{first}")).status_code == 404
+    await alice.compose("delete me from the thread page")
+    second = await alice.last_status_id()
+    r = await alice.post(f"/statuses/{second}/delete", {"next": f"/@alice/{second}"})
+    assert r.status_code == 303 and r.headers["location"] == "/@alice"  # not the dead page
+
+
+async def test_edit_marks_the_post_and_keeps_the_history(visitor, clock):
+    alice, bob = visitor(), visitor()
+    await alice.signup("alice")
+    await bob.signup("bob")
+    await alice.compose("first version")
+    sid = await alice.last_status_id()
+    assert (await bob.get(f"/@alice/{sid}/edit")).status_code == 403
+    form = await alice.get(f"/@alice/{sid}/edit")
+    assert form.status_code == 200 and ">first version</textarea>" in form.text
+    clock.advance(120)
+    r = await bob.post(f"/statuses/{sid}/edit", {"status": "hijacked"})
+    assert r.status_code in (403, 404)
+    r = await alice.post(f"/statuses/{sid}/edit", {"status": "second version",
+                                                   "spoiler_text": ""})
+    assert r.status_code == 303 and r.headers["location"] == f"/@alice/{sid}"
+    page = await bob.get(f"/@alice/{sid}")
+    assert "second version" in page.text and "hijacked" not in page.text
+    assert f'href="/@alice/{sid}/history"' in page.text and ">edited</a>" in page.text
+    history = await bob.get(f"/@alice/{sid}/history")
+    assert history.status_code == 200
+    assert history.text.index("second version") < history.text.index("first version")

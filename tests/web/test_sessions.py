@@ -68,6 +68,7 @@ async def test_login_wrong_password_then_right(visitor):
     v = visitor()
     await v.signup("carol")
     await v.post("/logout")
+    await v.get("/login")
     r = await v.post("/login", {"login": "carol", "password": "nope nope nope"})
     assert r.status_code == 401
     assert "Wrong username, email or password." in r.text
@@ -129,6 +130,7 @@ async def test_login_form_needs_its_csrf_cookie(visitor):
     v = visitor()
     await v.signup("frank")
     await v.post("/logout")
+    await v.get("/login")
     stranger = visitor()  # never loaded the form: no CSRF cookie, token from elsewhere
     r = await stranger.post("/login", {"login": "frank", "password": PASSWORD}, csrf=v.csrf)
     assert r.status_code == 403

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -13,9 +14,19 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from townsquare.actions import interactions
+from townsquare.actions import polls as poll_actions
 from townsquare.actions.errors import ActionError, Invalid
-from townsquare.actions.statuses import NewPoll, NewStatus, create_status
+from townsquare.actions.statuses import (
+    NewPoll,
+    NewStatus,
+    StatusChange,
+    create_status,
+    delete_status,
+    edit_status,
+)
 from townsquare.api.entities import Status
+from townsquare.model.clock import utc
+from townsquare.queries.edits import load_history, load_source
 from townsquare.queries.statuses import load_one
 from townsquare.queries.threads import load_context
 from townsquare.web import session
@@ -164,13 +175,6 @@ ACTIONS: dict[str, Act] = {
 }
 
 
-def _delete_action() -> Act | None:
-    from townsquare.actions import statuses as status_actions
-
-    fn: Act | None = getattr(status_actions, "delete_status", None)
-    return fn
-
-
 async def _after(request: Request, form: FormData, status_id: int | None) -> Response:
     """Answer an in-place action: the post re-rendered for our script, a redirect otherwise."""
     if is_fetch(request):
@@ -181,6 +185,65 @@ async def _after(request: Request, form: FormData, status_id: int | None) -> Res
     return redirect(safe_next(field(form, "next"), "/home"))
 
 
+@p.get("/@{username}/{id:int}/edit")
+async def edit_form(request: Request) -> Response:
+    """Edit one of your posts."""
+    viewer = await session.require_viewer(request)
+    ctx = session.ctx_of(request)
+    status_id = int(request.path_params["id"])
+    async with ctx.db.read() as conn:
+        status = await load_one(ctx, conn, status_id, viewer.id) if status_id < 2**63 else None
+        source = await load_source(conn, status_id, viewer.id) if status else None
+    if status is None or source is None or status.reblog is not None:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    if status.account.id != str(viewer.id):
+        raise WebError(403, "You can only edit your own posts.")
+    return await page(request, "edit.html", post=status, source=source, error=None)
+
+
+@p.post("/statuses/{id}/edit")
+async def edit(request: Request, form: FormData) -> Response:
+    """Save an edit; the post keeps its media and poll, and its history grows."""
+    viewer = await session.require_viewer(request)
+    ctx = session.ctx_of(request)
+    status_id = parse_id(request.path_params["id"])
+    status = await _status(request, status_id)
+    poll = None
+    if status.poll is not None:
+        left = int((datetime.fromisoformat(status.poll.expires_at.replace("Z", "+00:00"))
+                    - utc(ctx.clock.now())).total_seconds()) if status.poll.expires_at else 0
+        poll = NewPoll([o.title for o in status.poll.options], max(left, 300),
+                       multiple=status.poll.multiple)
+    change = StatusChange(text=field(form, "status"),
+                          spoiler_text=field(form, "spoiler_text").strip(),
+                          media_ids=[int(a.id) for a in status.media_attachments], poll=poll)
+    try:
+        await edit_status(ctx, viewer.id, status_id, change)
+    except ActionError as exc:
+        if exc.status not in (404, 403):
+            async with ctx.db.read() as conn:
+                source = await load_source(conn, status_id, viewer.id)
+            return await page(request, "edit.html", status=exc.status, post=status,
+                              source=source, text=field(form, "status"),
+                              error=exc.message.removeprefix("Validation failed: "))
+        raise
+    return redirect(status_path(status))
+
+
+@p.get("/@{username}/{id:int}/history")
+async def history(request: Request) -> Response:
+    """Every version of a post, newest first."""
+    ctx = session.ctx_of(request)
+    status_id = int(request.path_params["id"])
+    viewer_id = await _viewer_id(request)
+    async with ctx.db.read() as conn:
+        status = await load_one(ctx, conn, status_id, viewer_id) if status_id < 2**63 else None
+        versions = await load_history(ctx, conn, status_id, viewer_id) if status else None
+    if status is None or versions is None:
+        raise WebError(404, "This post does not exist, or you may not see it.")
+    return await page(request, "history.html", post=status, versions=list(reversed(versions)))
+
+
 @p.post("/statuses/{id}/{action}")
 async def act(request: Request, form: FormData) -> Response:
     """Like, repost, bookmark, pin (and undo), or delete a post."""
@@ -189,10 +252,7 @@ async def act(request: Request, form: FormData) -> Response:
     status_id = parse_id(request.path_params["id"])
     name = request.path_params["action"]
     if name == "delete":
-        delete = _delete_action()
-        if delete is None:
-            raise WebError(501, "Deleting posts is not available yet.")
-        await delete(ctx, viewer.id, status_id)
+        await delete_status(ctx, viewer.id, status_id)
         nxt = safe_next(field(form, "next"), "/home")
         if not is_fetch(request) and nxt.rstrip("/").endswith(f"/{status_id}"):
             form = FormData([("next", f"/@{viewer.account.username}")])
@@ -216,10 +276,6 @@ async def vote(request: Request, form: FormData) -> Response:
         raise WebError(422, "Choose one of the options.") from None
     if not choices:
         raise WebError(422, "Choose one of the options.")
-    try:
-        from townsquare.actions import polls as poll_actions  # type: ignore[attr-defined]
-    except ImportError:
-        raise WebError(501, "Voting is not available yet.") from None
     await poll_actions.vote(ctx, viewer.id, poll_id, choices)
     raw = field(form, "status_id")
     return await _after(request, form, parse_id(raw) if raw else None)
