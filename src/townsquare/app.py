@@ -17,10 +17,12 @@ from townsquare.api import (
     accounts,
     apps,
     feeds,
+    filters,
     follow_requests,
     health,
     instance,
     interactions,
+    labelers,
     markers,
     marks,
     media,
@@ -44,7 +46,7 @@ log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
                media, timelines, notifications, search, markers, marks, feeds, moderation,
-               openapi]
+               filters, labelers, openapi]
 
 
 class SecurityHeaders:

@@ -168,6 +168,9 @@ async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
         parent = None
         if new.in_reply_to_id is not None:
             parent = await visible_status(tx, new.in_reply_to_id, author_id)
+            from townsquare.actions.user_controls import check_reply_allowed
+
+            await check_reply_allowed(tx, parent, author_id)
             if parent.reblog_of_id is not None:
                 raise Invalid("Validation failed: cannot reply to a repost; reply to the post")
         quoted = None

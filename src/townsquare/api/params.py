@@ -41,8 +41,15 @@ def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
         if part == "":
             if not isinstance(node, list):
                 raise ApiError(422, f"Validation failed: malformed parameter name {key!r}")
-            node.append(value)
-            return
+            if last:
+                node.append(value)
+                return
+            # `list[][name]=` (Rails): start a new object when the last one has `name` already.
+            name = path[i + 1]
+            if not node or not isinstance(node[-1], dict) or name in node[-1]:
+                node.append({})
+            node = node[-1]
+            continue
         if not isinstance(node, dict):
             raise ApiError(422, f"Validation failed: malformed parameter name {key!r}")
         if last:
@@ -103,6 +110,18 @@ def _struct_of(t: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
     return None
 
 
+def _list_item_struct(t: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
+    if isinstance(t, msgspec.inspect.UnionType):
+        for x in t.types:
+            found = _list_item_struct(x)
+            if found is not None:
+                return found
+        return None
+    if isinstance(t, msgspec.inspect.ListType):
+        return _struct_of(t.item_type)
+    return None
+
+
 def _is_str_type(t: msgspec.inspect.Type) -> bool:
     if isinstance(t, msgspec.inspect.UnionType):
         return any(_is_str_type(x) for x in t.types)
@@ -121,6 +140,8 @@ def _normalise(data: dict[str, Any], info: msgspec.inspect.StructType) -> dict[s
             out[key] = value
             continue
         if _is_list_type(t):
+            if isinstance(value, dict) and value and all(k.isdigit() for k in value):
+                value = [value[k] for k in sorted(value, key=int)]  # `x[0][a]=` style
             if value == "" or value is None:
                 value = []
             elif not isinstance(value, list):
@@ -132,6 +153,9 @@ def _normalise(data: dict[str, Any], info: msgspec.inspect.StructType) -> dict[s
         nested = _struct_of(t)
         if nested is not None and isinstance(value, dict):
             value = _normalise(value, nested)
+        item = _list_item_struct(t)
+        if item is not None and isinstance(value, list):
+            value = [_normalise(v, item) if isinstance(v, dict) else v for v in value]
         out[key] = value
     return out
 

@@ -78,6 +78,10 @@ async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
                 "interstitial": bool(row.mod_interstitial),
                 "log": f"/api/v1/townsquare/transparency/log?status_id={sid}",
             }
+        if row.quote_detached is not None:
+            out.townsquare[sid]["quote_detached"] = {
+                "status_id": str(row.quote_detached),
+                "reason": "the quoted post's author detached it from this quote"}
         if row.mod_interstitial:
             out.sensitive.add(sid)
             out.filtered[sid].append(_filter_result(

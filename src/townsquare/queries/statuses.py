@@ -48,7 +48,11 @@ from townsquare.store.tables import (
     statuses,
     tags,
 )
-from townsquare.store.tables_moderation import account_moderation, status_moderation
+from townsquare.store.tables_moderation import (
+    account_moderation,
+    quote_detachments,
+    status_moderation,
+)
 
 MAX_DEPTH = 3  # a page's statuses, what they repost, what those quote
 
@@ -175,12 +179,15 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
                    func.coalesce(status_moderation.c.interstitial, false())
                    .label("mod_interstitial"),
                    func.coalesce(account_moderation.c.reach_limited, false())
-                   .label("author_limited"))
+                   .label("author_limited"),
+                   quote_detachments.c.detached_status_id.label("quote_detached"))
             .select_from(
                 statuses.outerjoin(apps, apps.c.id == statuses.c.application_id)
                 .outerjoin(status_moderation, status_moderation.c.status_id == statuses.c.id)
                 .outerjoin(account_moderation,
-                           account_moderation.c.account_id == statuses.c.account_id))
+                           account_moderation.c.account_id == statuses.c.account_id)
+                .outerjoin(quote_detachments,
+                           quote_detachments.c.status_id == statuses.c.id))
             .where(statuses.c.id.in_(wanted))
         )).all()
         for row in fetched:
