@@ -176,3 +176,18 @@ async def test_scopes_and_conversation_mute(client: Client) -> None:
     assert r.status_code == 403
     assert (await act(client, alice, post, "mute"))["muted"] is True
     assert (await act(client, alice, post, "unmute"))["muted"] is False
+
+
+async def test_concurrent_acts_count_once(client: Client) -> None:
+    import asyncio
+
+    alice, bob = await users(client, "alice", "bob")
+    post = await client.post_status(alice, "race")
+    url = f"/api/v1/statuses/{post['id']}"
+    results = await asyncio.gather(*[client.post(f"{url}/favourite", as_=bob) for _ in range(5)],
+                                   *[client.post(f"{url}/reblog", as_=bob) for _ in range(5)])
+    assert all(r.status_code == 200 for r in results), [r.text for r in results]
+    assert len({r.json()["id"] for r in results[5:]}) == 1  # one repost
+    final = (await client.get(url, as_=bob)).json()
+    assert final["favourites_count"] == 1 and final["reblogs_count"] == 1
+    assert [n[0] for n in await notices(client, alice)] == ["favourite", "reblog"]

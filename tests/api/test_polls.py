@@ -110,3 +110,16 @@ async def test_poll_end_notifies_author_and_voters_once(client: Client) -> None:
     assert sorted((r.account_id, r.from_account_id) for r in rows) == sorted(
         [(alice.id, alice.id), (bob.id, alice.id), (carol.id, carol.id)])
     assert other["id"] != poll["id"]
+
+
+async def test_concurrent_votes_count_once(client: Client) -> None:
+    import asyncio
+
+    alice, bob = await client.user("alice"), await client.user("bob")
+    poll = await make_poll(client, alice)
+    url = f"/api/v1/polls/{poll['id']}/votes"
+    results = await asyncio.gather(*[client.post(url, as_=bob, json={"choices": [i % 3]})
+                                     for i in range(6)])
+    assert sorted(r.status_code for r in results) == [200] + [422] * 5
+    final = (await client.get(f"/api/v1/polls/{poll['id']}", as_=bob)).json()
+    assert final["votes_count"] == 1 and sum(o["votes_count"] for o in final["options"]) == 1
