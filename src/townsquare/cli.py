@@ -64,8 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app(settings)
     print(f"townsquare is running at {settings.base_url}\n"
-          f"  create an account:  townsquare createuser NAME --email YOU@EXAMPLE.ORG"
-          f"{'' if not os.environ.get('TOWNSQUARE_DATA_DIR') else ''}\n"
+          f"  create an account:  townsquare createuser NAME --email YOU@EXAMPLE.ORG\n"
           f"  or sign up in the browser, or point a Mastodon app or `toot` at {settings.base_url}",
           flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
@@ -160,7 +159,8 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
 def _domain_registrars() -> list[Registrar]:
     """Commands of the domains (notes, algorithm, bench ...), each in its own module."""
     out: list[Registrar] = []
-    for module in ("townsquare.notes.cli",):
+    for module in ("townsquare.notes.cli", "townsquare.moderation.cli",
+                   "townsquare.algorithm.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:
