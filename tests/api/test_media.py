@@ -191,3 +191,17 @@ async def test_profile_images(client: Client) -> None:
         pass
     else:
         raise AssertionError("a non-image avatar was accepted")
+
+
+async def test_media_an_edit_removed_stay_while_history_shows_them(client: Client) -> None:
+    alice = await client.user("alice")
+    m = (await upload(client, alice, image_bytes())).json()
+    post = await client.post_status(alice, "look", media_ids=[m["id"]])
+    r = await client.put(f"/api/v1/statuses/{post['id']}", as_=alice, json={"status": "text"})
+    assert r.json()["media_attachments"] == []
+    client.ctx.clock.advance(2 * 86400)  # type: ignore[attr-defined]
+    assert await delete_orphan_media(client.ctx) == 0
+    history = (await client.get(f"/api/v1/statuses/{post['id']}/history")).json()
+    assert [a["id"] for a in history[0]["media_attachments"]] == [m["id"]]
+    assert history[1]["media_attachments"] == []
+    assert (await stored(client, m["url"])).status_code == 200

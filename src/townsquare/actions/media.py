@@ -23,12 +23,13 @@ from sqlalchemy import delete, insert, select, update
 from townsquare.actions.errors import ActionError, Invalid, NotFound
 from townsquare.config import Settings
 from townsquare.context import Context
-from townsquare.store.tables import accounts, media
+from townsquare.store.tables import accounts, media, status_edits, statuses
 
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_SIDE = 4096
 MAX_DESCRIPTION = 1500
 ORPHAN_AGE = timedelta(days=1)  # unattached uploads older than this are removed
+ORPHAN_BATCH = 500
 PROFILE_SIZES = {"avatar": (400, 400), "header": (1500, 500)}
 
 
@@ -217,11 +218,26 @@ async def set_profile_image(ctx: Context, account_id: int, kind: Literal["avatar
 
 
 async def delete_orphan_media(ctx: Context) -> int:
-    """Remove uploads never attached (or detached by a delete) for a day, and their files."""
+    """Remove uploads unattached for a day (never used, or left by a deleted post) and their
+    files. Media an edit took off a post are kept while the post's history shows them."""
     cutoff = ctx.clock.now() - ORPHAN_AGE
     async with ctx.db.write() as tx:
+        candidates = (await tx.execute(
+            select(media.c.id, media.c.account_id).where(
+                media.c.status_id.is_(None), media.c.created_at < cutoff)
+            .limit(ORPHAN_BATCH))).all()
+        if not candidates:
+            return 0
+        owners = {r.account_id for r in candidates}
+        in_history = {int(m) for (ids,) in (await tx.execute(
+            select(status_edits.c.media_ids)
+            .join(statuses, statuses.c.id == status_edits.c.status_id)
+            .where(statuses.c.account_id.in_(owners)))).all() for m in (ids or [])}
+        doomed = [r.id for r in candidates if r.id not in in_history]
+        if not doomed:
+            return 0
         rows = (await tx.execute(
-            delete(media).where(media.c.status_id.is_(None), media.c.created_at < cutoff)
+            delete(media).where(media.c.id.in_(doomed))
             .returning(media.c.file_name, media.c.preview_name))).all()
         names = [n for row in rows for n in row]
 
