@@ -60,34 +60,62 @@ class _Scored:
     values: tuple[float, ...]
     contributions: tuple[float, ...]
     base: float
-    adjustments: list[Adjustment]
+    adjustments: list[tuple[str, float, float]]
     score: float  # after the static adjustments, before diversity
 
 
-def score_one(c: Candidate, now: float, w: Weights) -> _Scored:
+@dataclass(frozen=True, slots=True)
+class _Params:
+    """The weights unpacked once per page (the hot loop runs per candidate)."""
+
+    weights: tuple[float, ...]
+    out_of_network: float | None  # None: switched off
+    reply: float | None
+    fatigue: float | None
+
+    @classmethod
+    def of(cls, w: Weights) -> _Params:
+        a = w.adjustments
+        return cls(tuple(w.features[name] for name in FEATURES),
+                   a["out_of_network"] if w.on("out_of_network") else None,
+                   a["reply"] if w.on("reply") else None,
+                   a["fatigue"] if w.on("fatigue") else None)
+
+
+def score_one(c: Candidate, now: float, w: Weights, p: _Params | None = None) -> _Scored:
+    p = p or _Params.of(w)
     values = feature_values(c, now, w)
-    contributions = tuple(w.features[name] * v for name, v in zip(FEATURES, values, strict=True))
+    fw = p.weights
+    contributions = (fw[0] * values[0], fw[1] * values[1], fw[2] * values[2],
+                     fw[3] * values[3], fw[4] * values[4], fw[5] * values[5])
     base = 0.0
     for x in contributions:
         base += x
     score = base
-    adjustments: list[Adjustment] = []
-    a = w.adjustments
-
-    def apply(name: str, m: float, why: str) -> None:
-        nonlocal score
-        delta = _adjust(score, m)
-        adjustments.append(Adjustment(name, m, delta, why))
+    # (name, multiplier, delta) triples; the page's items get their Adjustment records
+    adjustments: list[tuple[str, float, float]] = []
+    if not c.in_network and p.out_of_network is not None:
+        delta = (p.out_of_network - 1.0) * abs(score)
+        adjustments.append(("out_of_network", p.out_of_network, delta))
         score += delta
-
-    if not c.in_network and w.on("out_of_network"):
-        apply("out_of_network", a["out_of_network"], "you do not follow the author")
-    if c.is_reply and w.on("reply"):
-        apply("reply", a["reply"], "it is a reply")
-    if c.show_less and w.on("fatigue"):
-        apply("fatigue", a["fatigue"] ** c.show_less,
-              f'you said "show less" about this author {c.show_less} time(s)')
+    if c.is_reply and p.reply is not None:
+        delta = (p.reply - 1.0) * abs(score)
+        adjustments.append(("reply", p.reply, delta))
+        score += delta
+    if c.show_less and p.fatigue is not None:
+        m = p.fatigue ** c.show_less
+        delta = (m - 1.0) * abs(score)
+        adjustments.append(("fatigue", m, delta))
+        score += delta
     return _Scored(c, values, contributions, base, adjustments, score)
+
+
+def _why(name: str, c: Candidate) -> str:
+    if name == "out_of_network":
+        return "you do not follow the author"
+    if name == "reply":
+        return "it is a reply"
+    return f'you said "show less" about this author {c.show_less} time(s)'
 
 
 def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
@@ -95,6 +123,7 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
     """The page of at most `limit` items, in order, each with all its parts."""
     horizon = now - w.adjustments["window_hours"] * 3600.0
     scored: list[_Scored] = []
+    params = _Params.of(w)
     seen: set[int] = set()
     for c in candidates:
         if c.status_id in exclude or c.status_id in seen:
@@ -102,7 +131,7 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
         if w.on("window") and c.created_at < horizon:
             continue
         seen.add(c.status_id)
-        scored.append(score_one(c, now, w))
+        scored.append(score_one(c, now, w, params))
 
     diversity = w.on("diversity")
     cap_on = w.on("consecutive_cap")
@@ -131,7 +160,7 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
             waiting.append((neg, tie, i, k_at))
             capped_ids.add(s.c.status_id)
             continue
-        adjustments = list(s.adjustments)
+        adjustments = [Adjustment(n, m, d, _why(n, s.c)) for n, m, d in s.adjustments]
         score = s.score
         if k > 0:
             m = diversity_multiplier(k, w)
