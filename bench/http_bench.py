@@ -1,0 +1,361 @@
+"""Core HTTP benchmark: the home timeline and posting, beside hello-world, over real HTTP.
+
+    python bench/http_bench.py [--database-url postgresql://...] [--accounts 200]
+        [--follows 50] [--posts 20] [--connections 16] [--duration 8] [--runs 3] [--write]
+
+Seeds a network in-process through the action functions (accounts, each following
+`--follows` others, `--posts` posts each, fanned out as posting does), then starts the real
+server (`townsquare serve`: uvicorn, one process) on a loopback port and measures, with
+several concurrent keep-alive connections:
+
+  (a) GET  /api/v1/townsquare/hello   the hello-world JSON of the same stack (the baseline)
+  (b) GET  /api/v1/timelines/home     20 posts, authenticated, round-robin over every user
+  (c) POST /api/v1/statuses           a new post fanned out to its author's ~50 followers
+
+The load generator is `wrk` (with a Lua script for the per-user Authorization header) when it
+is installed, otherwise a small asyncio client on raw sockets. Each endpoint is measured
+`--runs` times; the table shows medians. `--write` puts the table, the machine and the
+command into docs/benchmarks.md under "Core HTTP". A benchmark, not a test: nothing asserts.
+On PostgreSQL a throwaway database is created on the given server and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Core HTTP"
+
+WRK_SCRIPT = r"""
+local tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+local method = os.getenv("BENCH_METHOD")
+local path = os.getenv("BENCH_PATH")
+local i = math.random(#tokens)
+local n = 0
+request = function()
+  i = i % #tokens + 1
+  n = n + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[i]}
+  local body = nil
+  if method == "POST" then
+    headers["Content-Type"] = "application/json"
+    body = '{"status": "benchmark post ' .. n .. ' #bench"}'
+  end
+  return wrk.format(method, path, headers, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'BENCH {"requests": %d, "seconds": %f, "p50": %f, "p99": %f, "errors": %d, "non2xx": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout, summary.errors.status))
+end
+"""
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+# ---------------------------------------------------------------- seeding (in-process)
+
+async def seed(database_url: str, data_dir: Path, accounts: int, follows: int,
+               posts: int) -> list[str]:
+    """The network, through the actions; returns one token per account."""
+    from townsquare.actions.accounts import NewAccount, create_account
+    from townsquare.actions.oauth import issue_token
+    from townsquare.actions.relationships import follow
+    from townsquare.actions.statuses import NewStatus, create_status
+    from townsquare.config import Settings
+    from townsquare.context import build_context
+    from townsquare.store.migrate import upgrade
+
+    upgrade(database_url)
+    settings = Settings(data_dir=data_dir, database_url=database_url, argon2_time_cost=1,
+                        argon2_memory_cost=1024, secret_key="bench")
+    ctx = build_context(settings)
+    rng = random.Random(1)
+    started = time.monotonic()
+    try:
+        ids = [await create_account(ctx, NewAccount(username=f"user{i}",
+                                                    email=f"user{i}@bench.example",
+                                                    password="benchmark password"))
+               for i in range(accounts)]
+        tokens = [(await issue_token(ctx, None, a, ["read", "write", "follow"]))[1]
+                  for a in ids]
+        print(f"seed: {accounts} accounts ({time.monotonic() - started:.0f} s)", flush=True)
+        for n, a in enumerate(ids):
+            for b in rng.sample([x for x in ids if x != a], min(follows, accounts - 1)):
+                await follow(ctx, a, b)
+            if n % 50 == 49:
+                print(f"seed: follows of {n + 1} accounts ({time.monotonic() - started:.0f} s)",
+                      flush=True)
+        for round_ in range(posts):
+            for i, a in enumerate(ids):
+                await create_status(ctx, a, NewStatus(
+                    text=f"post {round_} of user{i}: #bench {rng.random():.6f}"))
+            if round_ % 5 == 4:
+                print(f"seed: {round_ + 1} posts each ({time.monotonic() - started:.0f} s)",
+                      flush=True)
+        await ctx.jobs.drain()
+    finally:
+        await ctx.jobs.stop()
+        await ctx.db.dispose()
+    return tokens
+
+
+# ---------------------------------------------------------------- load generators
+
+def run_wrk(url: str, method: str, path: str, tokens_file: Path, connections: int,
+            duration: float, script: Path) -> Result:
+    env = {**os.environ, "BENCH_TOKENS": str(tokens_file), "BENCH_METHOD": method,
+           "BENCH_PATH": path}
+    done = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
+         "-s", str(script), url + path], env=env, capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH "))
+    data = json.loads(line[len("BENCH "):])
+    return Result(data["requests"] / data["seconds"], data["p50"], data["p99"],
+                  data["errors"] + data["non2xx"])
+
+
+async def _connection(host: str, port: int, method: str, path: str, tokens: list[str],
+                      deadline: float, latencies: list[float], errors: list[int],
+                      offset: int) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    n = offset
+    try:
+        while time.perf_counter() < deadline:
+            n += 1
+            token = tokens[n % len(tokens)]
+            body = (b'{"status": "benchmark post %d #bench"}' % n) if method == "POST" else b""
+            head = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n"
+                    + ("Content-Type: application/json\r\n" if body else "") + "\r\n")
+            t0 = time.perf_counter()
+            writer.write(head.encode() + body)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - t0)
+            if not status_line.split(b" ")[1].startswith(b"2"):
+                errors.append(1)
+    finally:
+        writer.close()
+
+
+def run_asyncio(url: str, method: str, path: str, tokens: list[str], connections: int,
+                duration: float) -> Result:
+    host, port = url.split("://", 1)[1].split(":")
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> float:
+        start = time.perf_counter()
+        deadline = start + duration
+        await asyncio.gather(*(_connection(host, int(port), method, path, tokens, deadline,
+                                           latencies, errors, i * 7919)
+                               for i in range(connections)))
+        return time.perf_counter() - start
+
+    seconds = asyncio.run(main())
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return Result(len(latencies) / seconds, pct(0.5), pct(0.99), len(errors))
+
+
+# ---------------------------------------------------------------- the run
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(host=u.host, port=u.port or 5432,
+                                     user=u.username or "postgres", password=u.password,
+                                     database=u.database)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def machine() -> str:
+    cpus = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    model = ""
+    if shutil.which("lscpu"):
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    return f"{cpus} CPUs ({model or 'unknown model'}), Python {sys.version.split()[0]}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="", help="postgresql://... (default SQLite)")
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--follows", type=int, default=50)
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--client", choices=["auto", "wrk", "asyncio"], default="auto")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk")
+                                                        else "asyncio")
+
+    tmp = Path(tempfile.mkdtemp(prefix="townsquare-bench-"))
+    pg_name = None
+    if args.database_url.startswith("postgres"):
+        from sqlalchemy.engine import make_url
+
+        pg_name = f"townsquare_bench_{uuid.uuid4().hex[:8]}"
+        pg_admin(args.database_url, f'CREATE DATABASE "{pg_name}"')
+        database_url = make_url(args.database_url).set(database=pg_name).render_as_string(
+            hide_password=False)
+        backend = "PostgreSQL"
+    else:
+        database_url = f"sqlite:///{tmp / 'townsquare.db'}"
+        backend = "SQLite"
+    server = None
+    try:
+        tokens = asyncio.run(seed(database_url, tmp, args.accounts, args.follows, args.posts))
+        tokens_file = tmp / "tokens.txt"
+        tokens_file.write_text("\n".join(tokens) + "\n")
+        script = tmp / "bench.lua"
+        script.write_text(WRK_SCRIPT)
+
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "TOWNSQUARE_PUBLIC_URL": url, "TOWNSQUARE_SECRET_KEY": "bench"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "townsquare.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp), "--database-url", database_url, "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import httpx
+
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the server did not start")
+
+        cases = [("hello", "GET", "/api/v1/townsquare/hello"),
+                 ("home timeline (20 posts)", "GET", "/api/v1/timelines/home?limit=20"),
+                 ("post a status (fan-out)", "POST", "/api/v1/statuses")]
+        results: dict[str, list[Result]] = {name: [] for name, _, _ in cases}
+        for run in range(args.runs):
+            for name, method, path in cases:
+                if client == "wrk":
+                    res = run_wrk(url, method, path, tokens_file, args.connections,
+                                  args.duration, script)
+                else:
+                    res = run_asyncio(url, method, path, tokens, args.connections,
+                                      args.duration)
+                results[name].append(res)
+                print(f"run {run + 1}: {name}: {res.rps:.0f} req/s, p50 {res.p50_ms:.1f} ms, "
+                      f"p99 {res.p99_ms:.1f} ms, errors {res.errors}", flush=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        if pg_name is not None:
+            pg_admin(args.database_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    hello_rps = statistics.median(r.rps for r in results["hello"])
+    lines = [f"| endpoint ({backend}) | req/s | p50 ms | p99 ms | vs hello | errors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, rs in results.items():
+        rps = statistics.median(r.rps for r in rs)
+        lines.append(f"| {name} | {rps:,.0f} | {statistics.median(r.p50_ms for r in rs):.1f} | "
+                     f"{statistics.median(r.p99_ms for r in rs):.1f} | "
+                     f"{rps / hello_rps:.2f} | {sum(r.errors for r in rs)} |")
+    table = "\n".join(lines)
+    print()
+    print(table)
+    if args.write:
+        command = "python bench/http_bench.py " + " ".join(
+            a for a in sys.argv[1:] if not a.startswith("postgresql"))
+        write_doc(backend, table, args, client, command)
+    return 0
+
+
+def write_doc(backend: str, table: str, args: Any, client: str, command: str) -> None:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (f"### {backend}\n\n{table}\n\n"
+            f"{when}; {machine()}. Network: {args.accounts} accounts each following "
+            f"{args.follows}, {args.posts} posts each. Server: `townsquare serve` (uvicorn, one "
+            f"process) on loopback; load: {client}, {args.connections} keep-alive connections, "
+            f"{args.duration:g} s per measurement, median of {args.runs} runs; the load "
+            f"generator shares the machine's CPUs with the server. Command: `{command}`.\n")
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if HEADING not in text:
+        text = text.rstrip() + (
+            f"\n\n{HEADING}\n\nRequests per second and latency of the home timeline and of "
+            "posting over real HTTP, beside the hello-world endpoint of the same stack "
+            "measured in the same run (`bench/http_bench.py`).\n")
+    start = text.index(HEADING) + len(HEADING)
+    nxt = text.find("\n## ", start)
+    section, rest = (text[start:], "") if nxt < 0 else (text[start:nxt], text[nxt:])
+    marker = f"### {backend}\n"
+    if marker in section:  # replace this backend's previous figures
+        a = section.index(marker)
+        b = section.find("\n### ", a + 1)
+        section = section[:a] + body + ("" if b < 0 else section[b:])
+    else:
+        section = section.rstrip() + "\n\n" + body
+    DOC.write_text(text[:start] + section.rstrip() + "\n" + rest)
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
