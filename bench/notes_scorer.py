@@ -75,6 +75,8 @@ def _score(directory: Path, seed: int) -> dict[str, object]:
         "raters_kept": result.report.raters_kept,
         "statuses": counts,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # Other work on the machine slows the timings; say how busy it was.
+        "load_avg": os.getloadavg()[0],
     }
 
 
@@ -101,14 +103,14 @@ def _row(r: dict[str, object]) -> str:
         f"| {r['ratings']:,} | {r['notes']:,} | {r['participants']:,} | {r['file_mb']:,.0f} MB"
         f" | {t['read']:.1f} s | {t['score']:.1f} s | {t['write']:.1f} s | {total:.1f} s"
         f" | {r['peak_rss_mb']:,.0f} MB | {r['sweeps'][0]} + {r['sweeps'][1]}"  # type: ignore[index]
-        f" | {crh:,} / {crnh:,} |"
+        f" | {crh:,} / {crnh:,} | {r['load_avg']:.1f} |"
     )
 
 
 HEADER = (
     "| ratings | notes | participants | ratings.tsv | read TSV | score | write | total"
-    " | peak RSS | ALS sweeps (fit 1 + 2) | CRH / CRNH |\n"
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    " | peak RSS | ALS sweeps (fit 1 + 2) | CRH / CRNH | load avg |\n"
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
@@ -150,7 +152,9 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d')}.  Each row is one fresh process doing what "
         "`townsquare notes score` does: read the public-format TSV files, run both fits "
         "and all status rules, write scored_notes / helpful_scores / note_status_history.  "
-        "Peak RSS is that process's `ru_maxrss`.  Data: `townsquare.notes.synthetic`, "
+        "Peak RSS is that process's `ru_maxrss`; load avg is the 1-minute load average when it "
+        "finished (the machine is shared; above 2, on 2 cores, other work slowed the run).  "
+        "Data: `townsquare.notes.synthetic`, "
         f"seed {args.seed} (40 ratings per note and per rater on average).\n\n"
         f"{HEADER}\n" + "\n".join(rows) + "\n\n"
         "For scale: issue 6 quotes the reference implementation (PyTorch, full-batch Adam) at "
