@@ -84,6 +84,13 @@ async def test_authorization_code_flow_with_pkce(client: Client) -> None:
     assert query["state"] == ["xyz"]
     code = query["code"][0]
 
+    missing = await token(client, app, grant_type="authorization_code", code=code,
+                          redirect_uri=REDIRECT)
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    other_app = await register(client)
+    foreign = await token(client, other_app, grant_type="authorization_code", code=code,
+                          redirect_uri=REDIRECT, code_verifier=VERIFIER)
+    assert foreign.status_code == 400 and foreign.json()["error"] == "invalid_grant"
     wrong = await token(client, app, grant_type="authorization_code", code=code,
                         redirect_uri=REDIRECT, code_verifier="x" * 43)
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"

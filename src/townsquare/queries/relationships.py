@@ -110,8 +110,9 @@ async def _page(conn: AsyncConnection, settings: Settings, stmt: Any, id_col: An
     return AccountPage([loaded[r.aid] for r in rows if r.aid in loaded], [r.rid for r in rows])
 
 
-def _active(col: Any) -> Any:
-    return col.in_(select(accounts.c.id).where(accounts.c.suspended_at.is_(None)))
+def _active(stmt: Any, col: Any) -> Any:
+    """Only accounts that are not suspended."""
+    return stmt.join(accounts, accounts.c.id == col).where(accounts.c.suspended_at.is_(None))
 
 
 async def follow_list(conn: AsyncConnection, settings: Settings, account_id: int,
@@ -121,8 +122,8 @@ async def follow_list(conn: AsyncConnection, settings: Settings, account_id: int
     accounts blocked either way by the viewer."""
     mine, theirs = ((follows.c.target_account_id, follows.c.account_id) if followers
                     else (follows.c.account_id, follows.c.target_account_id))
-    stmt = select(follows.c.id.label("rid"), theirs.label("aid")).where(
-        mine == account_id, _active(theirs))
+    stmt = _active(select(follows.c.id.label("rid"), theirs.label("aid"))
+                   .where(mine == account_id), theirs)
     if viewer_id is not None:
         hidden = hidden_account_ids(viewer_id, now, include_mutes=False).subquery()
         stmt = stmt.where(~theirs.in_(select(hidden.c.aid)))
@@ -138,5 +139,5 @@ async def edge_list(conn: AsyncConnection, settings: Settings, table: Any, viewe
     if table is mutes:
         stmt = stmt.where(_live_mute(now))
     if table is follow_requests:
-        stmt = stmt.where(_active(theirs))
+        stmt = _active(stmt, theirs)
     return await _page(conn, settings, stmt, table.c.id, page)
