@@ -27,7 +27,8 @@ async def test_instance_v1_shape_and_counts(client: Client) -> None:
     assert "image/webp" in conf["media_attachments"]["supported_mime_types"]
     assert conf["polls"]["max_options"] == 4
     assert conf["accounts"]["max_featured_tags"] >= 0
-    assert body["registrations"] is True and body["rules"] == []
+    assert body["registrations"] is True
+    assert [r["id"] for r in body["rules"]] == ["1", "2", "3", "4", "5"]
     assert (await client.get("/api/v1/instance/")).status_code == 200
 
 
@@ -50,10 +51,12 @@ async def test_instance_v2_shape(client: Client) -> None:
 
 
 async def test_small_instance_endpoints(client: Client) -> None:
-    for path in ("/api/v1/instance/rules", "/api/v1/instance/peers",
-                 "/api/v1/instance/activity", "/api/v1/custom_emojis"):
+    for path in ("/api/v1/instance/peers", "/api/v1/instance/activity",
+                 "/api/v1/custom_emojis"):
         r = await client.get(path)
         assert r.status_code == 200 and r.json() == [], path
+    rules = (await client.get("/api/v1/instance/rules")).json()
+    assert rules[0] == {"id": "1", "text": "No illegal content.", "hint": rules[0]["hint"]}
 
 
 async def test_nodeinfo(client: Client) -> None:

@@ -172,7 +172,7 @@ async def instance_v1(request: Request) -> Response:
         registrations=s.registrations_open,
         configuration=V1Configuration(accounts=AccountsConfig(), statuses=statuses,
                                       media_attachments=media, polls=polls),
-        contact_account=contact, townsquare=_own(),
+        contact_account=contact, rules=_rules(), townsquare=_own(),
     ))
 
 
@@ -196,17 +196,23 @@ async def instance_v2(request: Request) -> Response:
         registrations={"enabled": s.registrations_open, "approval_required": False,
                        "message": None, "url": None},
         api_versions={"mastodon": 2},
-        contact={"email": s.contact_email, "account": contact},
+        contact={"email": s.contact_email, "account": contact}, rules=_rules(),
         stats=V1Stats(user_count=stats.user_count, status_count=stats.status_count,
                       domain_count=0),
         townsquare=_own(),
     ))
 
 
+def _rules() -> list[dict[str, str]]:
+    from townsquare.moderation.policy import RULES
+
+    return [{"id": r.id, "text": r.text, "hint": r.hint} for r in RULES.values()]
+
+
 @r.get("/api/v1/instance/rules", response=list[dict[str, str]])
 async def rules(request: Request) -> Response:
-    """The server's rules (none are configured)."""
-    return ok([])
+    """The server's rules (moderation/policy.py; reports and decisions cite them)."""
+    return ok(_rules())
 
 
 @r.get("/api/v1/instance/peers", response=list[str])
