@@ -36,12 +36,24 @@ class Context:
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
+    from townsquare.jobs.queue import JobQueue
     from townsquare.jobs.runner import JobRunner
     from townsquare.store.files import FileStore
     from townsquare.timelines.sql import SqlHomeTimelines
+    from townsquare.timelines.tuning import Tuning
 
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
+    tuning = Tuning.of(settings)
+    # With Redis: jobs on Redis Streams shared by every process, timelines in Redis.
+    jobs = JobRunner(JobQueue(settings.redis_url, tuning))
+    timelines: HomeTimelines
+    if settings.redis_url:
+        from townsquare.timelines.redis import RedisHomeTimelines
+
+        timelines = RedisHomeTimelines(db, clock, settings.redis_url, jobs, tuning)
+    else:
+        timelines = SqlHomeTimelines(clock, db, tuning)
     return Context(
         settings=settings,
         db=db,
@@ -49,7 +61,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
         ids=IdGenerator(clock),
         passwords=PasswordHasher(time_cost=settings.argon2_time_cost,
                                  memory_cost=settings.argon2_memory_cost),
-        timelines=SqlHomeTimelines(clock),
-        jobs=JobRunner(),
+        timelines=timelines,
+        jobs=jobs,
         files=FileStore(settings.media_dir),
     )

@@ -1,4 +1,4 @@
-"""In-process job runner: fire-and-forget tasks and periodic tasks on the server's event loop.
+"""Job runner: periodic and fire-and-forget tasks on the event loop, and the job queue.
 
 Handlers must be idempotent (they may run again after a crash), which is also what a
 distributed queue with at-least-once delivery will require of them.
@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+from townsquare.jobs.queue import Handler, JobQueue
 
 log = logging.getLogger("townsquare.jobs")
 
@@ -16,7 +19,11 @@ Job = Callable[[], Awaitable[object]]
 
 
 class JobRunner:
-    def __init__(self) -> None:
+    """Periodic and fire-and-forget tasks of this process, plus the shared job queue
+    (`register`/`send`), which crosses processes when Redis is configured."""
+
+    def __init__(self, queue: JobQueue | None = None) -> None:
+        self.queue = queue or JobQueue()
         self._tasks: set[asyncio.Task[object]] = set()
         self._oneoff: set[asyncio.Task[object]] = set()
         self._periodic: list[tuple[str, float, Job]] = []
@@ -24,6 +31,13 @@ class JobRunner:
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         self._periodic.append((name, seconds, job))
+
+    def register(self, name: str, handler: Handler) -> None:
+        self.queue.register(name, handler)
+
+    async def send(self, name: str, payload: dict[str, Any]) -> None:
+        """Queue a named job (run by any worker; idempotent handlers, at-least-once)."""
+        await self.queue.send(name, payload)
 
     def enqueue(self, job: Job) -> None:
         task = asyncio.get_running_loop().create_task(self._guard("job", job))
@@ -46,6 +60,7 @@ class JobRunner:
 
     async def start(self) -> None:
         self._running = True
+        await self.queue.start()
         for name, seconds, job in self._periodic:
             task = asyncio.get_running_loop().create_task(self._loop(name, seconds, job))
             self._tasks.add(task)
@@ -53,7 +68,10 @@ class JobRunner:
 
     async def drain(self) -> None:
         """Wait for queued one-off jobs (tests use this to make background work visible)."""
-        while self._oneoff:
+        while True:
+            await self.queue.drain()
+            if not self._oneoff:
+                break
             await asyncio.gather(*list(self._oneoff), return_exceptions=True)
 
     async def stop(self) -> None:
@@ -61,3 +79,4 @@ class JobRunner:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.queue.stop()

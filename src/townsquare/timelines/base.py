@@ -47,3 +47,9 @@ class HomeTimelines(Protocol):
 
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
         """Entry ids, newest first (filters for blocks and mutes applied)."""
+
+
+def merge_pages(pushed: list[int], pulled: list[int], query: PageQuery) -> list[int]:
+    """Union of two pages in the query's order (ascending for min_id), cut to the limit."""
+    ascending = query.min_id is not None
+    return sorted(set(pushed) | set(pulled), reverse=not ascending)[:query.limit]

@@ -1,7 +1,9 @@
 """Home timelines as a SQL table filled on write (the embedded default).
 
-Delivery is one INSERT ... SELECT over the author's followers, in the same transaction as the
-post, so a post can never be committed without being delivered.
+Delivery is one INSERT ... SELECT over the author's active followers, in the same transaction
+as the post, so a post can never be committed without being delivered. Authors with more
+followers than the fan-out threshold are not pushed: their posts are merged at read time.
+Followers away longer than the inactive period are skipped and rebuilt when they return.
 """
 
 from __future__ import annotations
@@ -12,29 +14,37 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townsquare.model.clock import Clock
 from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids
-from townsquare.store.db import Tx
-from townsquare.store.tables import follows, home_timeline, statuses
-from townsquare.timelines.base import Entry, PageQuery
+from townsquare.store.db import Database, Tx
+from townsquare.store.tables import home_timeline, statuses
+from townsquare.store.upsert import insert_ignore
+from townsquare.timelines import truth
+from townsquare.timelines.activity import Activity
+from townsquare.timelines.base import Entry, PageQuery, merge_pages
+from townsquare.timelines.big import BigAccounts
+from townsquare.timelines.tuning import Tuning
 
 BACKFILL = 40  # posts of a newly followed account put into the follower's home timeline
 
 
 class SqlHomeTimelines:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, db: Database | None = None,
+                 tuning: Tuning | None = None) -> None:
         self._clock = clock
+        self.tuning = tuning or Tuning()
+        self._activity = Activity(db, clock, self.tuning.inactive_days) if db else None
+        self._db = db
+        self.big = BigAccounts(self.tuning.fanout_threshold)
 
     async def deliver(self, tx: Tx, entry: Entry) -> None:
         values = {"status_id": entry.status_id, "author_id": entry.author_id,
                   "origin_author_id": entry.origin_author_id}
         readers: set[int] = {entry.author_id}
-        if entry.visibility != "direct":
-            followers = select(
-                follows.c.account_id, literal(entry.status_id), literal(entry.author_id),
-                literal(entry.origin_author_id),
-            ).where(follows.c.target_account_id == entry.author_id)
-            if entry.origin_author_id != entry.author_id:
-                # Followers who turned reposts off for this account do not get them.
-                followers = followers.where(follows.c.show_reblogs.is_(True))
+        if entry.visibility != "direct" and \
+                await truth.followers_count(tx, entry.author_id) < self.tuning.fanout_threshold:
+            who = truth.push_followers(entry.author_id, entry.origin_author_id != entry.author_id,
+                                       self._clock.now(), self.tuning.inactive_days).subquery()
+            followers = select(who.c.account_id, literal(entry.status_id),
+                               literal(entry.author_id), literal(entry.origin_author_id))
             await tx.execute(insert(home_timeline).from_select(
                 ["account_id", "status_id", "author_id", "origin_author_id"], followers))
         if entry.visibility in ("private", "direct"):
@@ -74,8 +84,21 @@ class SqlHomeTimelines:
                 select(statuses.c.id).where(statuses.c.account_id == target_id,
                                             statuses.c.visibility == "direct"))))
 
+    async def rebuild(self, viewer_id: int) -> None:
+        """Put back what pushes skipped while the viewer was away (idempotent)."""
+        assert self._db is not None
+        async with self._db.read() as conn:
+            rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
+        async with self._db.write() as tx:
+            await insert_ignore(tx, home_timeline, [
+                {"account_id": viewer_id, "status_id": s, "author_id": a,
+                 "origin_author_id": o} for s, a, o in rows], ["account_id", "status_id"])
+
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
-        hidden = hidden_account_ids(query.viewer_id, self._clock.now()).subquery()
+        if self._activity is not None and await self._activity.touch(query.viewer_id):
+            await self.rebuild(query.viewer_id)
+        now = self._clock.now()
+        hidden = hidden_account_ids(query.viewer_id, now).subquery()
         h = home_timeline
         stmt = select(h.c.status_id).where(
             h.c.account_id == query.viewer_id,
@@ -92,6 +115,8 @@ class SqlHomeTimelines:
         else:
             stmt = stmt.order_by(h.c.status_id.desc())
         ids = [r for (r,) in (await conn.execute(stmt.limit(query.limit))).all()]
+        big = await self.big.followed_by(conn, query.viewer_id)
+        if big:
+            pulled = await truth.pulled_ids(conn, query, big, now)
+            ids = merge_pages(ids, pulled, query)
         return list(reversed(ids)) if query.min_id is not None else ids
-
-

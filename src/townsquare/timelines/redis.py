@@ -1,0 +1,205 @@
+"""Home timelines in Redis (or Valkey): one capped sorted set of entry ids per reader.
+
+Members are `<status id, 20 digits>:<author id>:<origin author id>` with score 0, so the set
+is ordered by id exactly (lexicographic ranges; a float score would round 64-bit snowflakes).
+Writes happen after the post's transaction commits, so a rolled-back post is never delivered:
+the author and mentioned readers at once, followers by fan-out jobs in batches of
+`batch_size`. Pushes only touch timelines that exist; a missing one (never built, expired
+after the inactive period, Redis flushed or restarted) is rebuilt from the database on read,
+and a returning inactive user's is topped up the same way. The database stays the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis.asyncio as aioredis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.jobs.runner import JobRunner
+from townsquare.model.clock import Clock
+from townsquare.model.visibility import OPEN
+from townsquare.store.db import Database, Tx
+from townsquare.store.tables import statuses
+from townsquare.timelines import truth
+from townsquare.timelines.activity import Activity
+from townsquare.timelines.base import Entry, PageQuery, merge_pages
+from townsquare.timelines.big import BigAccounts
+from townsquare.timelines.sql import BACKFILL
+from townsquare.timelines.tuning import Tuning
+
+log = logging.getLogger("townsquare.timelines")
+
+SENTINEL = f"{0:020d}:0:0"  # marks a timeline being built: pushes land in it meanwhile
+BUILD_GRACE = 120  # seconds a half-built timeline lives if its builder dies
+
+# Push one member into every listed timeline that exists, trimming each to the cap.
+PUSH = """
+local cap = tonumber(ARGV[#ARGV])
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    for j = 1, #ARGV - 1 do redis.call('ZADD', key, 0, ARGV[j]) end
+    redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+  end
+end
+return 0
+"""
+
+
+def member(status_id: int, author_id: int, origin_author_id: int) -> str:
+    return f"{status_id:020d}:{author_id}:{origin_author_id}"
+
+
+def _pad(status_id: int) -> str:
+    return f"{status_id:020d}"
+
+
+class RedisHomeTimelines:
+    def __init__(self, db: Database, clock: Clock, redis_url: str, jobs: JobRunner,
+                 tuning: Tuning | None = None) -> None:
+        self.tuning = tuning or Tuning()
+        self._db = db
+        self._clock = clock
+        self._jobs = jobs
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        self._push_script = self.redis.register_script(PUSH)
+        self._activity = Activity(db, clock, self.tuning.inactive_days)
+        self.big = BigAccounts(self.tuning.fanout_threshold)
+        self.ttl = self.tuning.inactive_days * 86400
+        jobs.register("timelines.fanout", self._fanout_job)
+        jobs.register("timelines.push", self._push_job)
+
+    def key(self, account_id: int) -> str:
+        return f"{self.tuning.redis_prefix}tl:{account_id}"
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def push(self, account_ids: list[int], members: list[str]) -> None:
+        if account_ids and members:
+            await self._push_script(keys=[self.key(a) for a in account_ids],
+                                    args=[*members, self.tuning.cap])
+
+    async def deliver(self, tx: Tx, entry: Entry) -> None:
+        readers = {entry.author_id}
+        if entry.visibility in ("private", "direct"):
+            readers.update(entry.mentioned_ids)
+        fan_out = entry.visibility != "direct" and \
+            await truth.followers_count(tx, entry.author_id) < self.tuning.fanout_threshold
+        m = member(entry.status_id, entry.author_id, entry.origin_author_id)
+        payload = {"member": m, "author_id": entry.author_id,
+                   "repost": entry.origin_author_id != entry.author_id}
+
+        async def after() -> None:
+            await self.push(sorted(readers), [m])
+            if fan_out:
+                await self._jobs.send("timelines.fanout", payload)
+
+        tx.after_commit(after)
+
+    async def _fanout_job(self, payload: dict[str, Any]) -> None:
+        """Find the active followers and push to them, in batches of `batch_size`."""
+        stmt = truth.push_followers(int(payload["author_id"]), bool(payload["repost"]),
+                                    self._clock.now(), self.tuning.inactive_days)
+        async with self._db.read() as conn:
+            followers = [r for (r,) in (await conn.execute(stmt)).all()]
+        size = self.tuning.batch_size
+        if len(followers) <= size:
+            await self.push(followers, [payload["member"]])
+            return
+        for i in range(0, len(followers), size):
+            await self._jobs.send("timelines.push", {"member": payload["member"],
+                                                     "ids": followers[i:i + size]})
+
+    async def _push_job(self, payload: dict[str, Any]) -> None:
+        await self.push([int(a) for a in payload["ids"]], [payload["member"]])
+
+    async def followed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        rows = (await tx.execute(
+            select(statuses.c.id).where(statuses.c.account_id == target_id,
+                                        statuses.c.reblog_of_id.is_(None),
+                                        statuses.c.visibility.in_((*OPEN, "private")))
+            .order_by(statuses.c.id.desc()).limit(BACKFILL))).all()
+        members = [member(sid, target_id, target_id) for (sid,) in rows]
+
+        async def after() -> None:
+            await self.push([follower_id], members)
+
+        tx.after_commit(after)
+
+    async def unfollowed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        # Direct posts of the target that mention the follower stay, as in the SQL store.
+        direct = {sid for (sid,) in (await tx.execute(
+            select(statuses.c.id).where(statuses.c.account_id == target_id,
+                                        statuses.c.visibility == "direct"))).all()}
+
+        async def after() -> None:
+            key = self.key(follower_id)
+            entries: list[str] = list(await self.redis.zrange(key, 0, -1))  # type: ignore[arg-type]
+            drop = [m for m in entries
+                    if m.split(":")[1] == str(target_id) and int(m.split(":")[0]) not in direct]
+            if drop:
+                await self.redis.zrem(key, *drop)
+
+        tx.after_commit(after)
+
+    async def rebuild(self, viewer_id: int) -> None:
+        """Fill the viewer's timeline from the database, keeping what was pushed meanwhile."""
+        key = self.key(viewer_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {SENTINEL: 0})
+            pipe.expire(key, BUILD_GRACE, nx=True)
+            await pipe.execute()
+        async with self._db.read() as conn:
+            rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if rows:
+                pipe.zadd(key, {member(*row): 0 for row in rows})
+            pipe.zremrangebyrank(key, 0, -(self.tuning.cap + 2))  # the cap plus the sentinel
+            pipe.expire(key, self.ttl)
+            await pipe.execute()
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
+        key = self.key(query.viewer_id)
+        if await self._activity.touch(query.viewer_id):
+            await self.rebuild(query.viewer_id)
+        now = self._clock.now()
+        ascending = query.min_id is not None
+        low = "(" + _pad(query.min_id) + ";" if query.min_id is not None else \
+            "(" + _pad(query.since_id) + ";" if query.since_id is not None else "-"
+        high = "(" + _pad(query.max_id) if query.max_id is not None else "+"
+        want = query.limit
+        fetch = want * 2 + 10
+        out: list[int] = []
+        for attempt in range(4):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                if ascending:
+                    pipe.zrangebylex(key, low, high, 0, fetch)
+                else:
+                    pipe.zrevrangebylex(key, high, low, 0, fetch)
+                pipe.expire(key, self.ttl)
+                got, exists = await pipe.execute()
+            if not exists and attempt == 0:
+                await self.rebuild(query.viewer_id)
+                continue
+            ids = [int(m.split(":", 1)[0]) for m in got]
+            ids = [i for i in ids if i]
+            readable = await truth.keep_readable(conn, query.viewer_id, ids, now)
+            out.extend(i for i in ids if i in readable)
+            if len(out) >= want or len(got) < fetch:
+                break
+            if ascending:
+                low = "(" + got[-1]
+            else:
+                high = "(" + got[-1]
+        out = out[:want]
+        big = await self.big.followed_by(conn, query.viewer_id)
+        if big:
+            out = merge_pages(out, await truth.pulled_ids(conn, query, big, now), query)
+        return list(reversed(out)) if ascending else out

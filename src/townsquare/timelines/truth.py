@@ -1,0 +1,123 @@
+"""What a home timeline holds, computed from the database (the source of truth).
+
+Used to rebuild a timeline that was never pushed to (inactive user, flushed Redis), to pull
+the posts of accounts with very many followers at read time, and to find the followers a post
+is pushed to. Each function is one query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.queries.visibility import hidden_account_ids, visible_to
+from townsquare.store.tables import accounts, follows, status_mentions, statuses, users
+from townsquare.timelines.base import PageQuery
+
+Row = tuple[int, int, int]  # status id, author id, origin author id
+
+_origin = statuses.alias("origin")
+
+
+def _entries(where: Any) -> Any:
+    """(id, author, origin author) of statuses matching `where`; reposts name the original's
+    author as origin."""
+    return (select(statuses.c.id, statuses.c.account_id,
+                   func.coalesce(_origin.c.account_id, statuses.c.account_id))
+            .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+            .where(where))
+
+
+def _followee_posts(viewer_id: int, targets: Any) -> Any:
+    """Posts of followed accounts as pushed: not direct; reposts only where show_reblogs."""
+    f = follows
+    return and_(
+        statuses.c.visibility != "direct",
+        select(f.c.id).where(
+            f.c.account_id == viewer_id, f.c.target_account_id == statuses.c.account_id,
+            or_(statuses.c.reblog_of_id.is_(None), f.c.show_reblogs.is_(True)),
+        ).exists(),
+        statuses.c.account_id.in_(targets),
+    )
+
+
+async def rebuild_rows(conn: AsyncConnection, viewer_id: int, cap: int) -> list[Row]:
+    """The newest `cap` entries of the viewer's home timeline, as push would have made it."""
+    followed = select(follows.c.target_account_id).where(follows.c.account_id == viewer_id)
+    parts = [
+        _entries(statuses.c.account_id == viewer_id)
+        .order_by(statuses.c.id.desc()).limit(cap),
+        _entries(_followee_posts(viewer_id, followed)).order_by(statuses.c.id.desc()).limit(cap),
+        _entries(and_(statuses.c.visibility.in_(("private", "direct")),
+                      statuses.c.id.in_(select(status_mentions.c.status_id).where(
+                          status_mentions.c.account_id == viewer_id))))
+        .order_by(statuses.c.id.desc()).limit(cap),
+    ]
+    u = union(*[p.subquery().select() for p in parts]).subquery()
+    stmt = select(u.c[0], u.c[1], u.c[2]).order_by(u.c[0].desc()).limit(cap)
+    return [(a, b, c) for a, b, c in (await conn.execute(stmt)).all()]
+
+
+def _bounds(stmt: Any, col: Any, query: PageQuery) -> Any:
+    if query.max_id is not None:
+        stmt = stmt.where(col < query.max_id)
+    if query.since_id is not None:
+        stmt = stmt.where(col > query.since_id)
+    if query.min_id is not None:
+        return stmt.where(col > query.min_id).order_by(col.asc())
+    return stmt.order_by(col.desc())
+
+
+def not_hidden(viewer_id: int, now: datetime) -> Any:
+    hidden = select(hidden_account_ids(viewer_id, now).subquery().c.aid)
+    return and_(~statuses.c.account_id.in_(hidden),
+                or_(_origin.c.account_id.is_(None), ~_origin.c.account_id.in_(hidden)))
+
+
+async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int],
+                     now: datetime) -> list[int]:
+    """One page of the posts of `targets` (big accounts the viewer follows)."""
+    if not targets:
+        return []
+    stmt = (select(statuses.c.id)
+            .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+            .where(_followee_posts(query.viewer_id, targets), not_hidden(query.viewer_id, now)))
+    stmt = _bounds(stmt, statuses.c.id, query).limit(query.limit)
+    return [r for (r,) in (await conn.execute(stmt)).all()]
+
+
+async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
+                        now: datetime) -> set[int]:
+    """The ids (from Redis) that still exist and the viewer may see, authors not hidden."""
+    if not ids:
+        return set()
+    stmt = (select(statuses.c.id)
+            .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+            .where(statuses.c.id.in_(ids), visible_to(viewer_id), not_hidden(viewer_id, now)))
+    return {r for (r,) in (await conn.execute(stmt)).all()}
+
+
+def active_since(now: datetime, inactive_days: int) -> Any:
+    """Followers (users rows) active recently enough to be pushed to."""
+    return func.coalesce(users.c.last_active_at, users.c.created_at) >= \
+        now - timedelta(days=inactive_days)
+
+
+def push_followers(author_id: int, is_repost: bool, now: datetime, inactive_days: int) -> Any:
+    """SELECT of the follower ids a post is pushed to: local, active, wanting reposts."""
+    stmt = (select(follows.c.account_id)
+            .join(users, users.c.account_id == follows.c.account_id)
+            .where(follows.c.target_account_id == author_id, active_since(now, inactive_days)))
+    if is_repost:
+        stmt = stmt.where(follows.c.show_reblogs.is_(True))
+    return stmt
+
+
+async def followers_count(conn: Any, author_id: int) -> int:
+    n = (await conn.execute(select(accounts.c.followers_count)
+                            .where(accounts.c.id == author_id))).scalar_one_or_none()
+    return int(n or 0)
+

@@ -1,0 +1,32 @@
+"""The knobs of timeline delivery, read from Settings.extra, then TOWNSQUARE_* env, then defaults.
+
+They live here rather than in config.py because only the timeline and job modules use them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from townsquare.config import Settings
+
+
+@dataclass(frozen=True)
+class Tuning:
+    fanout_threshold: int = 10_000  # authors with this many followers are merged at read time
+    inactive_days: int = 30  # followers idle this long get no pushes; rebuilt when they return
+    cap: int = 800  # entries kept per home timeline (Twitter's published figure)
+    batch_size: int = 1_000  # followers per fan-out job
+    redis_prefix: str = "ts:"  # every Redis key and the job stream start with this
+    claim_idle_ms: int = 60_000  # a job unacknowledged this long is taken over by another worker
+
+    @classmethod
+    def of(cls, settings: Settings) -> Tuning:
+        values: dict[str, Any] = {}
+        for name, default in cls.__dataclass_fields__.items():
+            raw = settings.extra.get(name, os.environ.get("TOWNSQUARE_" + name.upper()))
+            if raw is None:
+                continue
+            values[name] = int(raw) if isinstance(default.default, int) else str(raw)
+        return cls(**values)

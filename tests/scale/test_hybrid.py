@@ -1,0 +1,123 @@
+"""Hybrid fan-out: the same home timeline whether entries were pushed, pulled or rebuilt,
+on the SQL store and on Redis, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from tests.scale.world import account, follow, make_inactive, post
+from townsquare.context import Context
+from townsquare.store.tables import home_timeline, statuses
+from townsquare.timelines.base import Entry, PageQuery
+
+
+async def stored_ids(ctx: Context, account_id: int) -> set[int]:
+    """What the store itself holds for a reader (no merging, no rebuilding)."""
+    tl = ctx.timelines
+    if hasattr(tl, "redis"):
+        members = await tl.redis.zrange(tl.key(account_id), 0, -1)
+        return {int(m.split(":")[0]) for m in members} - {0}
+    async with ctx.db.read() as conn:
+        return {r for (r,) in (await conn.execute(select(home_timeline.c.status_id).where(
+            home_timeline.c.account_id == account_id))).all()}
+
+
+async def home(ctx: Context, viewer: int, **bounds: int) -> list[int]:
+    async with ctx.db.read() as conn:
+        return await ctx.timelines.page(conn, PageQuery(viewer, 40, **bounds))
+
+
+async def test_push_pull_and_rebuild_give_the_same_timeline(ctx: Context) -> None:
+    small, star, pushed, away = [await account(ctx, n) for n in
+                                 ("small", "star", "pushed", "away")]
+    fans = [await account(ctx, f"fan{i}") for i in range(2)]
+    for reader in (pushed, away):
+        await follow(ctx, reader, small)
+        await follow(ctx, reader, star)
+    for fan in fans:
+        await follow(ctx, fan, star)
+    await make_inactive(ctx, away)
+    assert await home(ctx, pushed) == []  # builds the active reader's timeline
+
+    expected = []
+    for i in range(3):
+        expected.append(await post(ctx, small, f"small public {i}"))
+        expected.append(await post(ctx, star, f"star public {i}"))
+    expected.append(await post(ctx, small, "small private", visibility="private"))
+    expected.append(await post(ctx, star, "star unlisted", visibility="unlisted"))
+    expected.append(await post(ctx, star, "star private", visibility="private"))
+    expected.append(await post(ctx, small, "@pushed @away psst", visibility="direct"))
+    expected.append(await post(ctx, star, "@pushed @away hi", visibility="direct"))
+    expected.append(await post(ctx, star, "reply to self", in_reply_to_id=expected[1]))
+    not_for_them = await post(ctx, small, "@fan0 only", visibility="direct")
+    await ctx.jobs.drain()
+    expected.reverse()
+
+    async with ctx.db.read() as conn:
+        star_posts = {r for (r,) in (await conn.execute(select(statuses.c.id).where(
+            statuses.c.account_id == star, statuses.c.visibility != "direct"))).all()}
+    assert len(star_posts) == 6
+    assert star_posts.isdisjoint(await stored_ids(ctx, pushed)), "the star is pulled, not pushed"
+    directs = {expected[1], expected[2]}  # delivered to the mentioned on the SQL store
+    assert await stored_ids(ctx, away) <= directs, "inactive readers get no follower pushes"
+    assert not_for_them not in expected
+
+    from_push = await home(ctx, pushed)
+    from_rebuild = await home(ctx, away)
+    assert from_push == expected
+    assert from_rebuild == expected
+    assert await stored_ids(ctx, away) >= set(expected) - star_posts  # rebuilt and kept
+
+    # Paging crosses pushed and pulled entries the same way.
+    assert await home(ctx, pushed, max_id=expected[3]) == expected[4:]
+    assert await home(ctx, away, since_id=expected[5]) == expected[:5]
+    async with ctx.db.read() as conn:
+        assert await ctx.timelines.page(conn, PageQuery(pushed, 3, min_id=expected[6])) \
+            == expected[3:6]
+
+
+async def test_blocks_and_mutes_hide_entries_from_every_source(ctx: Context) -> None:
+    from townsquare.store.tables import blocks, mutes
+
+    reader, small, star, muted = [await account(ctx, n) for n in ("reader", "small", "star",
+                                                                  "muted")]
+    for a in (small, star, muted):
+        await follow(ctx, reader, a)
+    for i in range(4):
+        await follow(ctx, await account(ctx, f"fan{i}"), star)
+    await home(ctx, reader)
+    kept = await post(ctx, small, "kept")
+    await post(ctx, muted, "muted")
+    await post(ctx, star, "blocked")
+    await ctx.jobs.drain()
+    async with ctx.db.write() as tx:
+        await tx.execute(insert(mutes).values(id=ctx.ids.next(), account_id=reader,
+                                              target_account_id=muted, hide_notifications=True,
+                                              created_at=ctx.clock.now()))
+        await tx.execute(insert(blocks).values(id=ctx.ids.next(), account_id=star,
+                                               target_account_id=reader,
+                                               created_at=ctx.clock.now()))
+    assert await home(ctx, reader) == [kept]
+
+
+async def test_a_rolled_back_post_is_never_delivered(ctx: Context) -> None:
+    author, reader = await account(ctx, "author"), await account(ctx, "reader")
+    await follow(ctx, reader, author)
+    await home(ctx, reader)
+    first = await post(ctx, author, "delivered")
+
+    class Boom(Exception):
+        pass
+
+    try:
+        async with ctx.db.write() as tx:
+            sid = ctx.ids.next()
+            await tx.execute(insert(statuses).values(
+                id=sid, account_id=author, text="x", content="x", visibility="public",
+                created_at=ctx.clock.now()))
+            await ctx.timelines.deliver(tx, Entry(sid, author, author, "public"))
+            raise Boom
+    except Boom:
+        pass
+    await ctx.jobs.drain()
+    assert await stored_ids(ctx, reader) == {first}
