@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import and_, false, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.algorithm.candidate import SOURCES, Candidate
@@ -38,6 +38,7 @@ from townsquare.store.tables import (
     statuses,
     tags,
 )
+from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 
 async def _column(conn: AsyncConnection, stmt: Any) -> list[Any]:
@@ -124,10 +125,17 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
                    found: dict[int, str], following: set[int], hidden: set[int],
                    interests: dict[int, float]) -> list[Candidate]:
     ids = list(found)
+    # Moderation's "limited reach" (docs/moderation.md) is applied here: such posts stay
+    # visible to everyone who looks for them but are never recommended to non-followers.
     rows = (await conn.execute(select(
         statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.visibility,
         statuses.c.in_reply_to_id, statuses.c.favourites_count, statuses.c.reblogs_count,
         statuses.c.replies_count, statuses.c.language,
+        (func.coalesce(status_moderation.c.reach_limited, false())
+         | func.coalesce(account_moderation.c.reach_limited, false())).label("limited"),
+    ).select_from(
+        statuses.outerjoin(status_moderation, status_moderation.c.status_id == statuses.c.id)
+        .outerjoin(account_moderation, account_moderation.c.account_id == statuses.c.account_id)
     ).where(statuses.c.id.in_(ids), statuses.c.reblog_of_id.is_(None)))).all()
     authors = {r.account_id for r in rows}
     opted_posts = set(await _column(conn, select(status_recommendation_optouts.c.status_id)
@@ -142,7 +150,7 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
         if r.account_id in following:
             return r.visibility in ("public", "unlisted", "private")
         return (r.visibility == "public" and r.id not in opted_posts
-                and r.account_id not in opted_accounts)
+                and r.account_id not in opted_accounts and not r.limited)
 
     rows = [r for r in rows if allowed(r)]
     if not rows:
