@@ -86,10 +86,19 @@
       }
       var fresh = fragment(html).querySelector("article.status");
       if (fresh) {
+        // Keep keyboard focus where it was: on the same control of the new rendering.
+        var forms = Array.prototype.slice.call(article.querySelectorAll("form"));
+        var index = forms.indexOf(form);
         article.replaceWith(fresh);
-        var again = document.querySelector("#" + fresh.id + " form[action='" + form.getAttribute("action").replace(/(un)?(favourite|reblog|bookmark)$/, "") + "']");
-        var focusTarget = fresh.querySelector(".act.on, .poll-results") || again;
-        if (focusTarget && focusTarget.focus && form.contains(document.activeElement) === false) focusTarget.focus();
+        var target;
+        if (form.action.indexOf("/polls/") !== -1) {
+          target = fresh.querySelector(".poll");  // the results that replaced the form
+          if (target) target.setAttribute("tabindex", "-1");
+        } else {
+          var again = fresh.querySelectorAll("form")[index];
+          target = again ? again.querySelector("button") : null;
+        }
+        if (target) target.focus();
       }
     } catch (e) {
       toast("The network is not answering. Please try again.");
