@@ -134,8 +134,9 @@ def run_wrk(url: str, method: str, path: str, tokens_file: Path, connections: in
     env = {**os.environ, "BENCH_TOKENS": str(tokens_file), "BENCH_METHOD": method,
            "BENCH_PATH": path}
     done = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
-         "-s", str(script), url + path], env=env, capture_output=True, text=True, check=True)
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, round(duration))}s",
+         "--timeout", "10s", "-s", str(script), url + path],
+        env=env, capture_output=True, text=True, check=True)
     line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH "))
     data = json.loads(line[len("BENCH "):])
     return Result(data["requests"] / data["seconds"], data["p50"], data["p99"],
