@@ -222,3 +222,24 @@ async def test_suspension_ends_sessions_and_hides_posts_until_expiry(client: Cli
     assert await mod.expire_decisions(client.ctx) == 1
     assert (await client.get(f"/api/v1/statuses/{post['id']}")).status_code == 200
     assert await mod.expire_decisions(client.ctx) == 0
+
+
+async def test_notice_reaches_mastodon_clients_as_account_warning(client: Client) -> None:
+    alice = await client.user("alice")
+    mo = await moderator(client, "mo")
+    post = await client.post_status(alice, "graphic stuff")
+    decision = (await client.post("/api/v1/townsquare/moderation/decisions", as_=mo, json={
+        "kind": "interstitial", "status_id": post["id"], "facts": "Gore without a warning.",
+        "ground_type": "rule", "ground_reference": "4"})).json()
+    notes = (await client.get("/api/v1/notifications", as_=alice)).json()
+    assert [n["type"] for n in notes] == ["moderation_warning"]
+    warning = notes[0]["moderation_warning"]
+    assert warning["action"] == "mark_statuses_as_sensitive"
+    assert warning["status_ids"] == [post["id"]]
+    assert "Gore without a warning." in warning["text"] and "rule 4" in warning["text"]
+    assert warning["townsquare"]["appeal_url"].endswith(f"/decisions/{decision['id']}/appeal")
+    await client.post(f"/api/v1/townsquare/decisions/{decision['id']}/appeal", as_=alice,
+                      json={"text": "It has a content warning."})
+    again = (await client.get("/api/v1/notifications", as_=alice)).json()
+    assert again[0]["moderation_warning"]["appeal"] == {"text": "It has a content warning.",
+                                                        "state": "pending"}

@@ -217,6 +217,9 @@ class Notification(Entity, kw_only=True):
     created_at: str
     account: Account
     status: Status | None = None
+    # type "moderation_warning": Mastodon's AccountWarning, with townsquare's statement of
+    # reasons and appeal link under its `townsquare` key
+    moderation_warning: dict[str, Any] | None = None
 
 
 class Marker(Entity, kw_only=True):

@@ -61,6 +61,8 @@ async def hydrate(ctx: Context, conn: AsyncConnection, rows: list[Any],
     accounts = await load_accounts(conn, ctx.settings, {r.from_account_id for r in rows})
     status_ids = [r.status_id for r in rows if r.status_id is not None]
     loaded = await load_statuses(ctx, conn, status_ids, recipient_id)
+    warnings = await moderation_warnings(ctx, conn, [r.id for r in rows
+                                                     if r.type == "moderation_warning"])
     out = []
     for r in rows:
         status = loaded.get(r.status_id) if r.status_id is not None else None
@@ -68,7 +70,8 @@ async def hydrate(ctx: Context, conn: AsyncConnection, rows: list[Any],
             continue  # hydration re-checks visibility: never show what it refused
         out.append(Notification(id=str(r.id), type=r.type, group_key=f"ungrouped-{r.id}",
                                 created_at=iso(utc(r.created_at)),
-                                account=accounts[r.from_account_id], status=status))
+                                account=accounts[r.from_account_id], status=status,
+                                moderation_warning=warnings.get(r.id)))
     return out
 
 
@@ -99,3 +102,51 @@ async def unread_count(ctx: Context, conn: AsyncConnection, recipient_id: int,
         ids = ids.where(n.c.id > marker)
     capped = ids.order_by(n.c.id.desc()).limit(limit).subquery()
     return int((await conn.execute(select(func.count()).select_from(capped))).scalar_one())
+
+
+async def moderation_warnings(ctx: Context, conn: AsyncConnection,
+                              notification_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The decision behind each moderation notice, as Mastodon's AccountWarning (one query)."""
+    if not notification_ids:
+        return {}
+    from townsquare.moderation.policy import KINDS
+    from townsquare.store.tables_moderation import (
+        appeals,
+        decision_notifications,
+        moderation_decisions,
+    )
+
+    d = moderation_decisions
+    rows = (await conn.execute(
+        select(decision_notifications.c.notification_id, d,
+               appeals.c.text.label("appeal_text"), appeals.c.outcome.label("appeal_outcome"),
+               appeals.c.decided_at.label("appeal_decided_at"))
+        .join(d, d.c.id == decision_notifications.c.decision_id)
+        .outerjoin(appeals, appeals.c.decision_id == d.c.id)
+        .where(decision_notifications.c.notification_id.in_(notification_ids)))).all()
+    targets = await load_accounts(conn, ctx.settings, {r.target_account_id for r in rows})
+    base = ctx.settings.base_url
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        appeal = None
+        if r.appeal_text is not None:
+            state = {"reversed": "approved", "upheld": "rejected"}.get(r.appeal_outcome or "",
+                                                                      "pending")
+            appeal = {"text": r.appeal_text, "state": state}
+        out[r.notification_id] = {
+            "id": str(r.id),
+            "action": KINDS[r.kind].mastodon_action if r.kind in KINDS else "none",
+            "text": f"{r.facts}\n\nGround ({r.ground_type} {r.ground_reference}): "
+                    f"{r.ground_text}",
+            "status_ids": [str(r.target_status_id)] if r.target_status_id else None,
+            "target_account": targets.get(r.target_account_id),
+            "appeal": appeal,
+            "created_at": iso(utc(r.created_at)),
+            "townsquare": {
+                "decision": r.kind, "visibility_effect": r.visibility_effect,
+                "reversed": r.reversed_at is not None,
+                "statement": f"{base}/api/v1/townsquare/transparency/log/{r.id}",
+                "appeal_url": f"{base}/api/v1/townsquare/decisions/{r.id}/appeal",
+            },
+        }
+    return out
