@@ -27,6 +27,7 @@ from townsquare.api import (
     marks,
     media,
     moderation,
+    notes,
     notifications,
     oauth,
     openapi,
@@ -46,7 +47,7 @@ log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
                media, timelines, notifications, search, markers, marks, feeds, moderation,
-               filters, labelers, openapi]
+               filters, labelers, notes, openapi]
 
 
 class SecurityHeaders:

@@ -31,6 +31,7 @@ from townsquare.model.clock import iso, utc
 from townsquare.model.visibility import can_see
 from townsquare.queries.accounts import load_accounts
 from townsquare.queries.moderation_view import overlay
+from townsquare.queries.notes_view import helpful_notes, with_notes
 from townsquare.store.tables import (
     apps,
     blocks,
@@ -242,6 +243,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
 
     moderation = await overlay(conn, now, rows, viewer_id,
                                viewer.following if viewer is not None else set(), context)
+    notes = await helpful_notes(ctx, conn, all_ids)  # one query: helpful community notes
 
     def visible(row: Any) -> bool:
         if row.id in moderation.drop:
@@ -314,7 +316,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
             pinned=(sid in viewer.pinned) if viewer and row.account_id == viewer_id else None,
             muted=False if viewer else None,
             filtered=moderation.filtered.get(sid, []),
-            townsquare=moderation.townsquare.get(sid) or None,
+            townsquare=with_notes(moderation.townsquare.get(sid), notes.get(sid)),
         )
         built[sid] = entity
         return entity
