@@ -36,6 +36,7 @@ KINDS = ("text", "reblog", "favourite", "tag", "vote")
 TEXT, REBLOG, FAVOURITE, TAG, VOTE = range(5)
 WINDOWS = {TEXT: 600.0, REBLOG: 120.0, FAVOURITE: 120.0, TAG: 600.0, VOTE: 120.0}
 MIN_COACTIONS = {TEXT: 2, REBLOG: 3, FAVOURITE: 3, TAG: 3, VOTE: 2}
+OCCASIONS = {TAG: 1200.0}  # kinds whose target is split into occasions of this many seconds
 RATIO = 10.0
 ALPHA = 1e-6
 MIN_SIZE = 3
@@ -154,6 +155,9 @@ def find_links(actions: Actions, *, ratio: float = RATIO, alpha: float = ALPHA) 
         if mask.sum() < 2:
             continue
         acct, target, ts = actions.account[mask], actions.target[mask], actions.ts[mask]
+        if kind in OCCASIONS:
+            # A hashtag is used again and again: each 20 minutes of it are a separate occasion.
+            target = target * 1_000_000 + (ts // OCCASIONS[kind]).astype(np.int64) % 1_000_000
         a, b, t = _coactions(acct, target, ts, WINDOWS[kind])
         if len(a) == 0:
             continue

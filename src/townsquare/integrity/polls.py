@@ -7,9 +7,10 @@ a campaign weighs exactly one voter however many accounts it runs.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 BURST_MIN_VOTES = 10  # a minute needs at least this many votes to be a burst...
 BURST_FACTOR = 5.0  # ...and this many times the poll's own baseline rate
@@ -80,26 +81,29 @@ def honest_result(options: int, votes: list[Vote], established: set[int],
                         bursts(votes, established))
 
 def bursts(votes: list[Vote], established: set[int]) -> list[Burst]:
-    """Minutes whose vote count is far above the poll's own rate in the surrounding hour."""
+    """Sliding minutes whose vote count is far above the poll's own rate in the surrounding
+    hour (only the time the poll has been receiving votes counts in that baseline)."""
     if not votes:
         return []
-    start = min(v.at for v in votes)
-    per_minute: Counter[int] = Counter()
-    new_per_minute: Counter[int] = Counter()
-    for v in votes:
-        m = int((v.at - start).total_seconds() // 60)
-        per_minute[m] += 1
-        if v.account_id not in established:
-            new_per_minute[m] += 1
+    ordered = sorted(votes, key=lambda v: v.at)
+    start = ordered[0].at
+    secs = [(v.at - start).total_seconds() for v in ordered]
+    last = secs[-1]
+    half = BASELINE_MINUTES * 30.0
     out: list[Burst] = []
-    half = BASELINE_MINUTES // 2
-    for m, n in sorted(per_minute.items()):
-        if n < BURST_MIN_VOTES:
-            continue
-        around = sum(per_minute.get(x, 0) for x in range(m - half, m + half + 1) if x != m)
-        baseline = around / (2 * half)
-        if n >= BURST_FACTOR * max(baseline, 1.0):
-
-            out.append(Burst(start + timedelta(minutes=m), n, round(baseline, 2),
-                             new_per_minute.get(m, 0)))
+    i = 0
+    while i < len(secs):
+        j = bisect_left(secs, secs[i] + 60.0)
+        n = j - i
+        if n >= BURST_MIN_VOTES:
+            lo, hi = max(secs[i] - half, 0.0), min(secs[i] + 60.0 + half, last)
+            around = bisect_left(secs, hi) - bisect_left(secs, lo) - n
+            minutes = max((hi - lo) / 60.0 - 1.0, 1.0)
+            baseline = around / minutes
+            if n >= BURST_FACTOR * max(baseline, 1.0):
+                new = sum(1 for v in ordered[i:j] if v.account_id not in established)
+                out.append(Burst(ordered[i].at, n, round(baseline, 2), new))
+                i = j
+                continue
+        i += 1
     return out
