@@ -332,8 +332,9 @@ def main() -> int:
 
 def write_doc(backend: str, table: str, args: Any, client: str, command: str) -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = "load average {:.1f}, {:.1f}, {:.1f} at the end".format(*os.getloadavg())
     body = (f"### {backend}\n\n{table}\n\n"
-            f"{when}; {machine()}. Network: {args.accounts} accounts each following "
+            f"{when}; {machine()}; {load}. Network: {args.accounts} accounts each following "
             f"{args.follows}, {args.posts} posts each. Server: `townsquare serve` (uvicorn, one "
             f"process) on loopback; load: {client}, {args.connections} keep-alive connections, "
             f"{args.duration:g} s per measurement, median of {args.runs} runs; the load "
