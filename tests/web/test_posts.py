@@ -200,3 +200,32 @@ async def test_edit_marks_the_post_and_keeps_the_history(visitor, clock):
     history = await bob.get(f"/@alice/{sid}/history")
     assert history.status_code == 200
     assert history.text.index("second version") < history.text.index("first version")
+
+
+async def test_pages_cost_a_fixed_number_of_queries(visitor, ctx):
+    """Ten more posts (and a longer thread) do not add a single query to any page."""
+    alice, bob = visitor(), visitor()
+    await alice.signup("alice")
+    await bob.signup("bob")
+    await bob.post("/@alice/follow")
+    await alice.compose("the root")
+    root = await alice.last_status_id()
+
+    async def measure() -> dict[str, int]:
+        out = {}
+        for path in ("/public", "/home", "/@alice", f"/@alice/{root}", "/notifications",
+                     "/search?q=post"):
+            with ctx.db.counting() as used:
+                assert (await bob.get(path)).status_code == 200
+            out[path] = used[0]
+        return out
+
+    await alice.compose("post 0")
+    await bob.compose("@alice reply 0", in_reply_to_id=root)
+    small = await measure()
+    for i in range(1, 11):
+        await alice.compose(f"post {i}")
+        await bob.post(f"/statuses/{root}/favourite" if i == 1 else "/statuses",
+                       {} if i == 1 else {"status": f"@alice reply {i}",
+                                          "in_reply_to_id": root})
+    assert await measure() == small

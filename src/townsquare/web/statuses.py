@@ -27,8 +27,8 @@ from townsquare.actions.statuses import (
 from townsquare.api.entities import Status
 from townsquare.model.clock import utc
 from townsquare.queries.edits import load_history, load_source
-from townsquare.queries.statuses import load_one
-from townsquare.queries.threads import load_context
+from townsquare.queries.statuses import load_one, load_statuses
+from townsquare.queries.threads import ancestor_ids, descendant_ids, visible_row
 from townsquare.web import session
 from townsquare.web.render import (
     Pages,
@@ -90,13 +90,25 @@ async def thread(request: Request) -> Response:
         raise WebError(404, "This post does not exist, or you may not see it.")
     viewer_id = await _viewer_id(request)
     async with ctx.db.read() as conn:
-        status = await load_one(ctx, conn, status_id, viewer_id)
-        found = await load_context(ctx, conn, status_id, viewer_id) if status else None
-    if status is None or found is None:
+        # One hydration for the whole thread: ids up and down, then the posts in one batch.
+        row = await visible_row(conn, status_id, viewer_id)
+        if row is None:
+            raise WebError(404, "This post does not exist, or you may not see it.")
+        if row.reblog_of_id is not None:
+            status = await load_one(ctx, conn, status_id, viewer_id)
+            if status is None or status.reblog is None:
+                raise WebError(404, "This post does not exist, or you may not see it.")
+            return redirect(status_path(status.reblog))
+        up = await ancestor_ids(ctx, conn, row, viewer_id)
+        down = await descendant_ids(ctx, conn, row, viewer_id)
+        loaded = await load_statuses(ctx, conn, [*up, status_id, *down], viewer_id)
+    status = loaded.get(status_id)
+    if status is None:
         raise WebError(404, "This post does not exist, or you may not see it.")
-    if status.reblog is not None or status.account.username != request.path_params["username"]:
-        return redirect(status_path(status.reblog or status))
-    ancestors, descendants = found
+    if status.account.username != request.path_params["username"]:
+        return redirect(status_path(status))
+    ancestors = [loaded[i] for i in up if i in loaded]
+    descendants = [loaded[i] for i in down if i in loaded]
     viewer = await session.viewer(request)
     mentions = [status.account.username] + [m.username for m in status.mentions]
     own = viewer.account.username if viewer else None
