@@ -282,7 +282,8 @@ def evaluate(net: Network, det: Detection) -> dict[str, Any]:
                            "max_established_share_moved": round(moved, 3)}
     # Trends: the top 10 by raw uses vs honest; pushes and deleted bursts must not trend.
     now = START + timedelta(seconds=DAY)
-    rows: list[tuple[Hashable, int, datetime]] = [(t, a, START + timedelta(seconds=s)) for a, t, s in net.posts_tags]
+    rows: list[tuple[Hashable, int, datetime]] = [
+        (t, a, START + timedelta(seconds=s)) for a, t, s in net.posts_tags]
     honest = [s.key for s in honest_trends.rank(rows, now, net.established, member_of)][:10]
     raw_count: dict[int, int] = {}
     for _, t, _ in net.posts_tags:

@@ -14,3 +14,4 @@ def register_jobs(ctx: Context) -> None:
     ctx.jobs.every("polls.end", 5, lambda: end_polls(ctx))
     ctx.jobs.every("media.orphans", 3600, lambda: delete_orphan_media(ctx))
     register_notes_jobs(ctx)  # community notes rescoring (jobs/notes.py)
+    __import__("townsquare.integrity.jobs").integrity.jobs.register_integrity_jobs(ctx)
