@@ -1,4 +1,5 @@
-"""`townsquare notes score`: score the public Community Notes TSV files.
+"""`townsquare notes score`: score the public Community Notes TSV files;
+`townsquare notes export --outdir DIR`: this square's notes as those files.
 
     townsquare notes score --notes notes.tsv --ratings ratings.tsv \\
         --status noteStatusHistory.tsv --enrollment userEnrollment.tsv --outdir DIR
@@ -25,7 +26,8 @@ T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `notes score` to a parent CLI; the chosen command is in args.func(args) -> int."""
+    """Add `notes score` and `notes export` to a parent CLI; the chosen command is in
+    args.func(args) -> int."""
     notes = subparsers.add_parser("notes", help="community notes: scoring and data files")
     _add_commands(notes.add_subparsers(dest="notes_command", metavar="COMMAND", required=True))
 
@@ -48,6 +50,17 @@ def _add_commands(sub: argparse._SubParsersAction) -> None:
         help="the run's time in epoch milliseconds (default: now); fixes replays",
     )
     p.set_defaults(func=run_score)
+
+    e = sub.add_parser(
+        "export",
+        help="write townsquare's notes, ratings and status history as the published TSV files",
+        description="Export this square's community notes in the public Community Notes format "
+        "(notes, ratings, noteStatusHistory), ready for `townsquare notes score`.",
+    )
+    e.add_argument("--outdir", required=True, help="directory for the TSV files")
+    e.add_argument("--data-dir", help="data directory (env TOWNSQUARE_DATA_DIR)")
+    e.add_argument("--database-url", help="sqlite:///path or postgresql://...")
+    e.set_defaults(func=run_export)
 
 
 def _log(message: str) -> None:
@@ -109,6 +122,41 @@ def _run_score(args: argparse.Namespace) -> int:
     _timed("write outputs", write)
     _log(f"done in {time.perf_counter() - start:.2f} s; wrote {', '.join(out.values())}")
     return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+    from typing import Any
+
+    from townsquare.config import Settings
+    from townsquare.context import build_context
+    from townsquare.notes.export import export
+    from townsquare.store.migrate import upgrade
+
+    overrides: dict[str, Any] = {}
+    if args.data_dir:
+        overrides["data_dir"] = Path(args.data_dir)
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    settings = Settings.from_env(**overrides)
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> int:
+        ctx = build_context(settings)
+        try:
+            done = await export(ctx, args.outdir)
+        finally:
+            await ctx.db.dispose()
+        print(f"{done.notes} notes, {done.ratings} ratings, {done.history} status rows: "
+              + ", ".join(done.paths))
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
