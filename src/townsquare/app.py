@@ -21,6 +21,7 @@ from townsquare.api import (
     follow_requests,
     health,
     instance,
+    integrity,
     interactions,
     labelers,
     markers,
@@ -35,6 +36,7 @@ from townsquare.api import (
     search,
     statuses,
     timelines,
+    trends,
 )
 from townsquare.api.errors import handlers
 from townsquare.config import Settings
@@ -47,7 +49,7 @@ log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
                media, timelines, notifications, search, markers, marks, feeds, moderation,
-               filters, labelers, notes, openapi]
+               filters, labelers, notes, trends, integrity, openapi]
 
 
 class SecurityHeaders:

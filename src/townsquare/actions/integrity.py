@@ -132,7 +132,7 @@ async def _label(ctx: Context, campaign_id: int, c: coordination.Campaign,
         from townsquare.store.tables import statuses
 
         owners = dict((await conn.execute(select(statuses.c.id, statuses.c.account_id).where(
-            statuses.c.id.in_(posts or {0})))).tuples().all())
+            statuses.c.id.in_(posts or {0})))).all())
     for status_id in sorted(posts - done_posts):
         owner = owners.get(status_id)
         if owner is None or per_member.get(owner, 0) >= MAX_LABELLED_POSTS:

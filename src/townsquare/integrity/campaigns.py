@@ -56,6 +56,12 @@ class Window:
     bots: set[int]
 
 
+def _dense(keys: list[tuple[int, int]]) -> np.ndarray:
+    """One int64 per distinct key (snowflake ids leave no room to pack two in one)."""
+    index: dict[tuple[int, int], int] = {}
+    return np.array([index.setdefault(k, len(index)) for k in keys], np.int64)
+
+
 def _secs(when: datetime, origin: datetime) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=origin.tzinfo)
@@ -111,7 +117,7 @@ async def load_window(conn: AsyncConnection, start: datetime, end: datetime) -> 
         .where(and_(poll_votes.c.created_at >= start, poll_votes.c.created_at < end)))).all()
     parts.append(Actions(np.array([r.account_id for r in votes], np.int64),
                          np.full(len(votes), VOTE, np.int8),
-                         np.array([r.poll_id * 64 + r.choice for r in votes], np.int64),
+                         _dense([(r.poll_id, r.choice) for r in votes]),
                          np.array([_secs(r.created_at, start) for r in votes])))
     post_ids.append(np.full(len(votes), -1, np.int64))
     bots = set((await conn.execute(select(accounts.c.id).where(accounts.c.bot.is_(True))))

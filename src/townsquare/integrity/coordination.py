@@ -15,10 +15,12 @@ Method (after Pacheco et al., ICWSM 2021, and CooRnet):
 2. Null model. For a candidate pair the expected number of co-actions under chance is
    popularity-adjusted: E(a, b) = (d_b * A_a + d_a * A_b) / 2, where d is an account's number of
    actions of that kind and A_a = sum over a's targets of n_t * q_t / D (n_t actors of target t,
-   q_t the share of its actor pairs that fall in one window, D all actions). People who share
+   q_t the share of its actor pairs that fall in one window, D all actions; the two accounts
+   compared are left out of n_t). People who share
    many popular posts get a large expectation, so sharing them is not suspicious.
 3. Links. A pair is linked when it co-acted on at least `MIN_COACTIONS[kind]` distinct targets,
-   at least `RATIO` times the expectation, with a Poisson tail probability below `ALPHA`.
+   at least `RATIO` times the expectation, with a Poisson tail probability below
+   `FAMILY_ALPHA` divided by the number of candidate pairs tested (Bonferroni).
 4. Campaigns. Connected components of the linked graph with at least `MIN_SIZE` accounts,
    after peeling members with a single link (a lone chance link cannot pull a person in).
 """
@@ -37,8 +39,8 @@ TEXT, REBLOG, FAVOURITE, TAG, VOTE = range(5)
 WINDOWS = {TEXT: 600.0, REBLOG: 120.0, FAVOURITE: 120.0, TAG: 600.0, VOTE: 120.0}
 MIN_COACTIONS = {TEXT: 2, REBLOG: 3, FAVOURITE: 3, TAG: 3, VOTE: 2}
 OCCASIONS = {TAG: 1200.0}  # kinds whose target is split into occasions of this many seconds
-RATIO = 10.0
-ALPHA = 1e-6
+RATIO = 5.0
+FAMILY_ALPHA = 0.01  # chance of any false link, split over the candidate pairs tested
 MIN_SIZE = 3
 MAX_GROUP = 100
 
@@ -148,8 +150,9 @@ def _coactions(acct: np.ndarray, target: np.ndarray, ts: np.ndarray, window: flo
     return stacked[:, 0], stacked[:, 1], stacked[:, 2]
 
 
-def find_links(actions: Actions, *, ratio: float = RATIO, alpha: float = ALPHA) -> list[Link]:
-    links: list[Link] = []
+def find_links(actions: Actions, *, ratio: float = RATIO,
+               family_alpha: float = FAMILY_ALPHA) -> list[Link]:
+    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for kind in range(len(KINDS)):
         mask = actions.kind == kind
         if mask.sum() < 2:
@@ -157,7 +160,9 @@ def find_links(actions: Actions, *, ratio: float = RATIO, alpha: float = ALPHA) 
         acct, target, ts = actions.account[mask], actions.target[mask], actions.ts[mask]
         if kind in OCCASIONS:
             # A hashtag is used again and again: each 20 minutes of it are a separate occasion.
-            target = target * 1_000_000 + (ts // OCCASIONS[kind]).astype(np.int64) % 1_000_000
+            # (Targets are re-numbered densely first: ids may be 64-bit snowflakes.)
+            dense = np.unique(target, return_inverse=True)[1].astype(np.int64).ravel()
+            target = dense * 1_000_000 + (ts // OCCASIONS[kind]).astype(np.int64) % 1_000_000
         a, b, t = _coactions(acct, target, ts, WINDOWS[kind])
         if len(a) == 0:
             continue
@@ -176,7 +181,8 @@ def find_links(actions: Actions, *, ratio: float = RATIO, alpha: float = ALPHA) 
         possible = np.maximum(n_t * (n_t - 1) / 2, 1)
         q_t = np.minimum(c_t / possible, 1.0)
         total = float(len(at))
-        contrib = n_t[at[:, 1]] * q_t[at[:, 1]] / total
+        # Leave the pair out: of a target's actors, the two accounts compared do not count.
+        contrib = np.maximum(n_t[at[:, 1]] - 2, 0) * q_t[at[:, 1]] / total
         accounts_u, ainv = np.unique(at[:, 0], return_inverse=True)
         big_a = np.bincount(ainv, weights=contrib)
         deg = np.bincount(ainv).astype(np.float64)
@@ -185,8 +191,13 @@ def find_links(actions: Actions, *, ratio: float = RATIO, alpha: float = ALPHA) 
         expected = (deg[pb] * big_a[pa] + deg[pa] * big_a[pb]) / 2
         observed = counts[cand]
         pval = poisson.sf(observed - 1, np.maximum(expected, 1e-12))
+        found.append((kind, pairs[cand], observed, expected, pval))
+    # Bonferroni over every candidate pair tested, so big networks need stronger evidence.
+    alpha = family_alpha / max(sum(len(f[1]) for f in found), 1)
+    links: list[Link] = []
+    for kind, pairs_k, observed, expected, pval in found:
         ok = (observed >= ratio * expected) & (pval < alpha)
-        for (x, y), o, e, p in zip(pairs[cand][ok], observed[ok], expected[ok], pval[ok],
+        for (x, y), o, e, p in zip(pairs_k[ok], observed[ok], expected[ok], pval[ok],
                                    strict=True):
             links.append(Link(int(x), int(y), kind, int(o), float(e), float(p)))
     return links
