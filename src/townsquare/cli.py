@@ -49,10 +49,19 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _export(args: argparse.Namespace) -> None:
+    """Pass command-line settings to worker processes, which read the environment."""
+    for name in ("data_dir", "database_url", "host", "port"):
+        value = getattr(args, name, None)
+        if value:
+            os.environ["TOWNSQUARE_" + name.upper()] = str(value)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
+    _export(args)
     print(f"townsquare: preparing the database ({_safe_url(settings.resolved_database_url)})",
           flush=True)
     _migrate(settings)
@@ -67,8 +76,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"  create an account:  townsquare createuser NAME --email YOU@EXAMPLE.ORG\n"
           f"  or sign up in the browser, or point a Mastodon app or `toot` at {settings.base_url}",
           flush=True)
+    if args.workers > 1:
+        # Each web process builds its own app from the environment (SO_REUSEPORT-style
+        # sharing of one socket by uvicorn's supervisor).
+        uvicorn.run("townsquare.app:create_app", factory=True, workers=args.workers,
+                    host=settings.host, port=settings.port, log_level=args.log_level,
+                    access_log=args.access_log)
+        return 0
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
                 access_log=args.access_log)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from townsquare.jobs.worker import run_worker
+
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = _settings(args)
+    asyncio.run(run_worker(settings, args.concurrency))
     return 0
 
 
@@ -130,7 +158,14 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     p.add_argument("--demo", action="store_true", help="fill an empty square with demo data")
     p.add_argument("--log-level", default="info")
     p.add_argument("--access-log", action="store_true")
+    p.add_argument("--workers", type=int, default=1, help="web processes (default 1)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs from the shared queue (needs Redis)")
+    _common(p)
+    p.add_argument("--concurrency", type=int, default=32, help="jobs run at once")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     _common(p)

@@ -62,9 +62,10 @@ def settings(settings: Settings, store: str, prefix: str) -> Iterator[Settings]:
 
 
 @pytest.fixture
-async def ctx(ctx: Context) -> AsyncIterator[Context]:
-    """With Redis, a worker consumes the job stream beside the test (as `townsquare worker`)."""
-    if not ctx.jobs.queue.distributed:
+async def ctx(ctx: Context, request: pytest.FixtureRequest) -> AsyncIterator[Context]:
+    """With Redis, a worker consumes the job stream beside the test (as `townsquare worker`),
+    unless the test runs its own worker processes (marker `own_workers`)."""
+    if not ctx.jobs.queue.distributed or request.node.get_closest_marker("own_workers"):
         yield ctx
         return
     stop = asyncio.Event()

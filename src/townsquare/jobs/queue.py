@@ -4,6 +4,9 @@ A job is a name and a JSON payload. With TOWNSQUARE_REDIS_URL the broker is task
 RedisStreamBroker: one stream, one consumer group shared by every `townsquare worker`, a job
 acknowledged only after its handler returned, and jobs left unacknowledged by a dead worker
 claimed by a live one after `claim_idle_ms` (at-least-once: handlers must be idempotent).
+Why taskiq: asyncio-native like the rest of the stack, a real in-memory broker for the
+embedded mode with the same task code, and brokers for Redis Streams, NATS, RabbitMQ and
+PostgreSQL should a deployment prefer another (see docs/scale.md).
 Without Redis, taskiq's InMemoryBroker runs the same handlers on the server's event loop.
 """
 
@@ -32,9 +35,9 @@ class JobQueue:
         self.distributed = bool(redis_url)
         self.broker: AsyncBroker
         if redis_url:
-            from taskiq_redis import RedisStreamBroker
+            from townsquare.jobs.streams import ClaimingStreamBroker
 
-            self.broker = RedisStreamBroker(
+            self.broker = ClaimingStreamBroker(
                 redis_url, queue_name=tuning.redis_prefix + "jobs",
                 consumer_group_name=tuning.redis_prefix + "workers", consumer_id="0",
                 idle_timeout=tuning.claim_idle_ms, xread_block=500,
