@@ -35,12 +35,14 @@ from townsquare.api import (
     polls,
     search,
     statuses,
+    streaming,
     timelines,
     trends,
 )
 from townsquare.api.errors import handlers
 from townsquare.config import Settings
 from townsquare.context import Context, build_context
+from townsquare.integrity.ratelimit import RateLimit
 from townsquare.jobs.schedule import register_jobs
 from townsquare.model.clock import Clock
 from townsquare.web import routes as web_routes
@@ -49,7 +51,7 @@ log = logging.getLogger("townsquare")
 
 API_MODULES = [health, oauth, apps, instance, accounts, follow_requests, statuses, interactions, polls,
                media, timelines, notifications, search, markers, marks, feeds, moderation,
-               filters, labelers, notes, trends, integrity, openapi]
+               filters, labelers, notes, trends, integrity, streaming, openapi]
 
 
 class SecurityHeaders:
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     routes.append(Mount("/static", app=StaticFiles(directory=static_dir), name="static"))
     routes.extend(media.file_routes(ctx))
     app = Starlette(routes=routes, exception_handlers=handlers(),  # type: ignore[arg-type]
-                    middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+                    middleware=[Middleware(SecurityHeaders),
+                                Middleware(RateLimit, redis_url=settings.redis_url)],
+                    lifespan=lifespan)
     app.state.ctx = ctx
     return app

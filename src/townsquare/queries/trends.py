@@ -64,14 +64,14 @@ async def status_trends(conn: AsyncConnection, now: datetime) -> list[TrendScore
     since = now - rules.TREND_WINDOW
     public = (statuses.c.visibility == "public")
     reblog = statuses.alias("reblog")
-    rows = list((await conn.execute(
+    rows = list(await conn.execute(
         select(reblog.c.reblog_of_id, reblog.c.account_id, reblog.c.created_at)
         .join(statuses, statuses.c.id == reblog.c.reblog_of_id)
-        .where(reblog.c.created_at >= since, public))))
-    rows += list((await conn.execute(
+        .where(reblog.c.created_at >= since, public)))
+    rows += list(await conn.execute(
         select(favourites.c.status_id, favourites.c.account_id, favourites.c.created_at)
         .join(statuses, statuses.c.id == favourites.c.status_id)
-        .where(favourites.c.created_at >= since, public))))
+        .where(favourites.c.created_at >= since, public)))
     return await _rank(conn, [(s, a, _aware(w, now)) for s, a, w in rows], now)
 
 
