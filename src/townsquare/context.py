@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from townsquare.jobs.runner import JobRunner
     from townsquare.store.files import FileStore
     from townsquare.timelines.base import HomeTimelines
+    from townsquare.timelines.events import EventBus
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Context:
     timelines: HomeTimelines
     jobs: JobRunner
     files: FileStore
+    events: EventBus | None = None  # live events for streaming, shared across processes
     extras: dict[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -39,6 +41,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
     from townsquare.jobs.queue import JobQueue
     from townsquare.jobs.runner import JobRunner
     from townsquare.store.files import FileStore
+    from townsquare.timelines.events import EventBus
     from townsquare.timelines.sql import SqlHomeTimelines
     from townsquare.timelines.tuning import Tuning
 
@@ -64,4 +67,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
         timelines=timelines,
         jobs=jobs,
         files=FileStore(settings.media_dir),
+        events=EventBus(settings.redis_url, tuning.redis_prefix),
     )

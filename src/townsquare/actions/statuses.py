@@ -31,6 +31,7 @@ from townsquare.store.tables import (
     users,
 )
 from townsquare.store.upsert import insert_ignore
+from townsquare.timelines import events
 from townsquare.timelines.base import Entry
 
 
@@ -239,6 +240,7 @@ async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
             await notify(ctx, tx, [quoted.account_id], author_id, "quote", status_id)
         await ctx.timelines.deliver(tx, Entry(status_id, author_id, author_id, visibility,
                                               tuple(mentioned.values())))
+        tx.after_commit(lambda: events.publish_update(ctx, status_id))  # streaming, all processes
     return status_id
 
 
@@ -300,6 +302,7 @@ async def delete_status(ctx: Context, author_id: int, status_id: int, *,
                 ctx.files.delete(name)
 
         tx.after_commit(remove_files)
+        tx.after_commit(lambda: events.publish_delete(ctx, row.id))  # streaming, all processes
     return Deleted(row.text, row.spoiler_text)
 
 
