@@ -29,14 +29,20 @@ class Candidate:
     community: float  # overlap of the viewer's interests and the author's communities, 0..1
     language: str | None = None
     tags: tuple[str, ...] = ()
+    # The post carries a community note rated helpful (queries/notes.py); such posts are never
+    # boosted (scoring.py, adjustment "community_note").  Last, so older logs still load.
+    community_note: bool = False
 
     def to_row(self) -> list[object]:
         row = list(astuple(self))
-        row[-1] = list(self.tags)
+        row[_TAGS] = list(self.tags)
         return row
 
     @classmethod
     def from_row(cls, row: list[object]) -> Candidate:
         values = list(row)
-        values[-1] = tuple(values[-1])  # type: ignore[arg-type]
+        values[_TAGS] = tuple(values[_TAGS])  # type: ignore[arg-type]
         return cls(*values)  # type: ignore[arg-type]
+
+
+_TAGS = 15  # position of `tags` in a log row

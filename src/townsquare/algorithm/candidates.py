@@ -25,6 +25,7 @@ from townsquare.algorithm.candidate import SOURCES, Candidate
 from townsquare.algorithm.weights import Weights
 from townsquare.model.clock import utc
 from townsquare.model.ids import id_floor
+from townsquare.queries.notes import statuses_with_helpful_notes
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.tables import (
     account_recommendation_optouts,
@@ -199,6 +200,8 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
                    community_known_for.c.community.in_(list(interests))))).all():
             community[aid] += interests[c] * s
 
+    noted = await statuses_with_helpful_notes(conn, ids)  # never boosted (scoring.py)
+
     tag_map: dict[int, list[str]] = defaultdict(list)
     for sid, name in (await conn.execute(
         select(status_tags.c.status_id, tags.c.name)
@@ -218,6 +221,7 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
         social_proof=proof.get(r.id, 0),
         community=min(1.0, round(community.get(r.account_id, 0.0), 6)),
         language=r.language, tags=tuple(tag_map.get(r.id, ())),
+        community_note=r.id in noted,
     ) for r in rows]
     out.sort(key=lambda c: -c.status_id)
     return out

@@ -36,6 +36,8 @@ ADJUSTMENT_WORDS = {
                  "(1 - diversity_floor) * diversity_decay^k + diversity_floor",
     "consecutive_cap": "at most max_consecutive_out_of_network posts from outside your "
                        "follows come in a row",
+    "community_note": "a post with a community note rated helpful is never boosted: the "
+                      "positive part of its score is multiplied by community_note (0)",
 }
 
 

@@ -8,7 +8,9 @@ always lowers the score, also when s is negative.
 Order of work (all parameters from weights.toml):
 1. window: candidates older than `window_hours` are dropped;
 2. base score = sum of weight * value over the features (features.py);
-3. out-of-network discount, reply discount, "show less" fatigue (fatigue ** times);
+3. out-of-network discount, reply discount, "show less" fatigue (fatigue ** times), then
+   community notes: a post with a note rated helpful has the positive part of its score
+   multiplied by `community_note` (0: never boosted; a negative score is left as it is);
 4. the page is filled greedily by score, where an author's k-th post on the page (k = 0, 1,
    ...) is multiplied by (1 - floor) * decay ** k + floor (author diversity), and at most
    `max_consecutive_out_of_network` posts by accounts you do not follow come in a row (a post
@@ -72,6 +74,7 @@ class _Params:
     out_of_network: float | None  # None: switched off
     reply: float | None
     fatigue: float | None
+    community_note: float | None
 
     @classmethod
     def of(cls, w: Weights) -> _Params:
@@ -79,7 +82,9 @@ class _Params:
         return cls(tuple(w.features[name] for name in FEATURES),
                    a["out_of_network"] if w.on("out_of_network") else None,
                    a["reply"] if w.on("reply") else None,
-                   a["fatigue"] if w.on("fatigue") else None)
+                   a["fatigue"] if w.on("fatigue") else None,
+                   # .get: weights logged before this adjustment existed replay without it
+                   a.get("community_note") if w.on("community_note") else None)
 
 
 def score_one(c: Candidate, now: float, w: Weights, p: _Params | None = None) -> _Scored:
@@ -107,6 +112,10 @@ def score_one(c: Candidate, now: float, w: Weights, p: _Params | None = None) ->
         delta = (m - 1.0) * abs(score)
         adjustments.append(("fatigue", m, delta))
         score += delta
+    if c.community_note and p.community_note is not None and score > 0:
+        delta = (p.community_note - 1.0) * score
+        adjustments.append(("community_note", p.community_note, delta))
+        score += delta
     return _Scored(c, values, contributions, base, adjustments, score)
 
 
@@ -115,6 +124,8 @@ def _why(name: str, c: Candidate) -> str:
         return "you do not follow the author"
     if name == "reply":
         return "it is a reply"
+    if name == "community_note":
+        return "a community note rated helpful is attached: the post is never boosted"
     return f'you said "show less" about this author {c.show_less} time(s)'
 
 

@@ -19,7 +19,8 @@ from typing import Any
 WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 FEATURES = ("engagement", "affinity", "social_proof", "community", "recency",
             "negative_feedback")
-ADJUSTMENTS = ("out_of_network", "reply", "fatigue", "diversity", "consecutive_cap")
+ADJUSTMENTS = ("out_of_network", "reply", "fatigue", "diversity", "consecutive_cap",
+               "community_note")
 
 
 @dataclass(frozen=True)
