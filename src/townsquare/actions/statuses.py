@@ -303,7 +303,19 @@ async def delete_status(ctx: Context, author_id: int, status_id: int, *,
 
         tx.after_commit(remove_files)
         tx.after_commit(lambda: events.publish_delete(ctx, row.id))  # streaming, all processes
+        _forget_after_commit(ctx, tx, row.id)
     return Deleted(row.text, row.spoiler_text)
+
+
+def _forget_after_commit(ctx: Context, tx: Tx, status_id: int) -> None:
+    """Drop the post's cached parts in this process once the change is committed (other
+    processes notice by themselves: their entries no longer match the row)."""
+    from townsquare.queries.statuses import forget_status
+
+    async def forget() -> None:
+        forget_status(ctx, status_id)
+
+    tx.after_commit(forget)
 
 
 async def _uncount_reblogs_of(tx: Tx, status_id: int) -> None:
@@ -423,6 +435,7 @@ async def edit_status(ctx: Context, author_id: int, status_id: int, change: Stat
         await tx.execute(update(statuses).where(statuses.c.id == row.id).values(
             text=change.text, content=content, spoiler_text=change.spoiler_text,
             sensitive=sensitive, language=language, edited_at=now))
+        _forget_after_commit(ctx, tx, row.id)
 
         new_mentions = await _sync_mentions(tx, row.id, set(mentioned.values()))
         await tx.execute(delete(status_tags).where(status_tags.c.status_id == row.id))

@@ -10,6 +10,9 @@ account pages, ranked feeds) gets the same treatment, in at most three extra que
 - moderator interstitials become a "warn" filter result, and the post is marked sensitive;
 - the reader's muted words (filters v2) warn or hide, optionally except for people they follow;
 - posts the reader hid are left out;
+(The reader's subscriptions, label choices and hidden posts arrive with the viewer state read
+by queries/statuses.py, so this costs one query for labels, plus one for muted words only
+when the reader has any.)
 - a post with limited reach says so on the post itself, to everyone.
 """
 
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, literal, or_, select, union_all
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import iso, utc
@@ -29,10 +32,7 @@ from townsquare.moderation.policy import LABELS, PLATFORM_LABELER
 from townsquare.store.tables_moderation import (
     filter_keywords,
     filters,
-    hidden_statuses,
-    label_preferences,
     labeler_definitions,
-    labeler_subscriptions,
     labels,
 )
 
@@ -59,9 +59,19 @@ def _filter_result(fid: str, title: str, action: str, context: list[str],
 ALL_CONTEXTS = ["home", "notifications", "public", "thread", "account"]
 
 
+@dataclass
+class ViewerChoices:
+    """The reader's own moderation choices, read with the rest of the viewer's state."""
+
+    subscribed: set[int] = field(default_factory=set)  # labeler ids
+    prefs: dict[tuple[int, str], str] = field(default_factory=dict)  # (labeler, value) -> setting
+    hidden: set[int] = field(default_factory=set)  # status ids
+    has_filters: bool = False
+
+
 async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
                   viewer_id: int | None, viewer_following: set[int],
-                  context: str | None = None) -> Overlay:
+                  choices: ViewerChoices | None, context: str | None = None) -> Overlay:
     out = Overlay()
     if not rows:
         return out
@@ -87,29 +97,12 @@ async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
             out.filtered[sid].append(_filter_result(
                 "moderation", "Content warning from the moderators", "warn", ALL_CONTEXTS))
 
-    # Viewer's subscriptions, label choices and hidden posts: one round trip.
     subscribed: set[int] = {PLATFORM_LABELER}
     prefs: dict[tuple[int, str], str] = {}
-    if viewer_id is not None:
-        parts = [
-            select(literal("S").label("k"), labeler_subscriptions.c.labeler_id.label("a"),
-                   cast(literal(""), String).label("s"))
-            .where(labeler_subscriptions.c.account_id == viewer_id),
-            select(literal("P"), label_preferences.c.labeler_id,
-                   label_preferences.c.value + literal("=") + label_preferences.c.setting)
-            .where(label_preferences.c.account_id == viewer_id),
-            select(literal("H"), hidden_statuses.c.status_id, cast(literal(""), String))
-            .where(hidden_statuses.c.account_id == viewer_id,
-                   hidden_statuses.c.status_id.in_(status_ids)),
-        ]
-        for k, a, s in (await conn.execute(union_all(*parts))).all():
-            if k == "S":
-                subscribed.add(a)
-            elif k == "P":
-                value, _, setting = s.rpartition("=")
-                prefs[(a, value)] = setting
-            else:
-                out.drop.add(a)
+    if choices is not None:
+        subscribed |= choices.subscribed
+        prefs = choices.prefs
+        out.drop |= choices.hidden & status_ids
 
     label_rows = (await conn.execute(
         select(labels.c.labeler_id, labels.c.value, labels.c.status_id, labels.c.account_id,
@@ -152,7 +145,7 @@ async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
                     ALL_CONTEXTS))
         out.townsquare[sid]["labels"] = shown
 
-    if viewer_id is not None:
+    if viewer_id is not None and choices is not None and choices.has_filters:
         await _keyword_filters(conn, now, rows, viewer_id, viewer_following, context, out)
     return out
 

@@ -1,19 +1,21 @@
 """Statuses as the API shows them, hydrated in batches.
 
-`load_statuses` turns any list of ids into Status entities in a fixed number of queries (at
-most 9, whatever the page size): the statuses and what they repost or quote, then mentions,
-tags, media, polls, accounts, and one query for everything about the viewer. It also
-re-checks visibility, so even a listing with a bug cannot leak a post it should not show.
+`load_statuses` turns any list of ids into Status entities in a fixed number of queries,
+whatever the page size: the statuses (with counters, moderation state and poll totals) and
+what they repost or quote; the poll options if any; the accounts; one query for everything
+about the viewer; labels; helpful notes. The parts that change only on edit (mentions, tags,
+media) come from a per-process cache checked against each row, and are queried only for
+misses. It re-checks visibility, so even a listing with a bug cannot leak a post.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, literal, or_, select, union_all
+from sqlalchemy import String, bindparam, cast, false, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.api.entities import (
@@ -30,7 +32,7 @@ from townsquare.context import Context
 from townsquare.model.clock import iso, utc
 from townsquare.model.visibility import can_see
 from townsquare.queries.accounts import load_accounts
-from townsquare.queries.moderation_view import overlay
+from townsquare.queries.moderation_view import ViewerChoices, overlay
 from townsquare.queries.notes_view import helpful_notes, with_notes
 from townsquare.store.tables import (
     apps,
@@ -51,6 +53,10 @@ from townsquare.store.tables import (
 )
 from townsquare.store.tables_moderation import (
     account_moderation,
+    filters,
+    hidden_statuses,
+    label_preferences,
+    labeler_subscriptions,
     quote_detachments,
     status_moderation,
 )
@@ -68,6 +74,7 @@ class ViewerState:
     following: set[int] = field(default_factory=set)
     blocked: set[int] = field(default_factory=set)  # either direction
     muted: set[int] = field(default_factory=set)
+    choices: ViewerChoices = field(default_factory=ViewerChoices)
 
 
 def media_entity(ctx: Context, row: Any) -> MediaAttachment:
@@ -121,41 +128,207 @@ def poll_percentages(poll: Any, options: list[Any], hide: bool) -> dict[str, Any
     return {"percentages": shares, "computed": how}
 
 
+_VIEWER: Any = bindparam("viewer")
+_SIDS: Any = bindparam("sids", expanding=True)
+_AIDS: Any = bindparam("aids", expanding=True)
+_PIDS: Any = bindparam("pids", expanding=True)
+_NOW: Any = bindparam("now")
+
+
+def _arm(kind: str, a: Any, b: Any = None, s: Any = None) -> Any:
+    return select(literal(kind).label("k"), a.label("a"),
+                  (b if b is not None else literal(0)).label("b"),
+                  (s if s is not None else cast(literal(""), String)).label("s"))
+
+
+# Everything about the viewer a page needs, in one round trip. Built once: only the bound
+# values change between requests, so SQLAlchemy's compiled cache always hits.
+VIEWER_QUERY = union_all(
+    _arm("f", favourites.c.status_id)
+    .where(favourites.c.account_id == _VIEWER, favourites.c.status_id.in_(_SIDS)),
+    _arm("b", bookmarks.c.status_id)
+    .where(bookmarks.c.account_id == _VIEWER, bookmarks.c.status_id.in_(_SIDS)),
+    _arm("p", pins.c.status_id).where(pins.c.account_id == _VIEWER, pins.c.status_id.in_(_SIDS)),
+    _arm("r", statuses.c.reblog_of_id)
+    .where(statuses.c.account_id == _VIEWER, statuses.c.reblog_of_id.in_(_SIDS)),
+    _arm("F", follows.c.target_account_id)
+    .where(follows.c.account_id == _VIEWER, follows.c.target_account_id.in_(_AIDS)),
+    _arm("B", blocks.c.target_account_id)
+    .where(blocks.c.account_id == _VIEWER, blocks.c.target_account_id.in_(_AIDS)),
+    _arm("B", blocks.c.account_id)
+    .where(blocks.c.target_account_id == _VIEWER, blocks.c.account_id.in_(_AIDS)),
+    _arm("M", mutes.c.target_account_id)
+    .where(mutes.c.account_id == _VIEWER, mutes.c.target_account_id.in_(_AIDS),
+           or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > _NOW)),
+    _arm("v", poll_votes.c.poll_id, poll_votes.c.choice)
+    .where(poll_votes.c.account_id == _VIEWER, poll_votes.c.poll_id.in_(_PIDS)),
+    # the viewer's own moderation choices (queries/moderation_view.py applies them)
+    _arm("S", labeler_subscriptions.c.labeler_id)
+    .where(labeler_subscriptions.c.account_id == _VIEWER),
+    _arm("P", label_preferences.c.labeler_id,
+         s=label_preferences.c.value + literal("=") + label_preferences.c.setting)
+    .where(label_preferences.c.account_id == _VIEWER),
+    _arm("H", hidden_statuses.c.status_id)
+    .where(hidden_statuses.c.account_id == _VIEWER, hidden_statuses.c.status_id.in_(_SIDS)),
+    _arm("N", func.count(filters.c.id))
+    .where(filters.c.account_id == _VIEWER,
+           or_(filters.c.expires_at.is_(None), filters.c.expires_at > _NOW)),
+)
+
+
 async def _viewer_state(conn: AsyncConnection, viewer_id: int, status_ids: set[int],
                         author_ids: set[int], poll_ids: set[int], now: datetime) -> ViewerState:
-    """Everything about the viewer a page needs, in one round trip (UNION ALL)."""
-    parts = [
-        select(literal("f").label("k"), favourites.c.status_id.label("a"), literal(0).label("b"))
-        .where(favourites.c.account_id == viewer_id, favourites.c.status_id.in_(status_ids)),
-        select(literal("b"), bookmarks.c.status_id, literal(0))
-        .where(bookmarks.c.account_id == viewer_id, bookmarks.c.status_id.in_(status_ids)),
-        select(literal("p"), pins.c.status_id, literal(0))
-        .where(pins.c.account_id == viewer_id, pins.c.status_id.in_(status_ids)),
-        select(literal("r"), statuses.c.reblog_of_id, literal(0))
-        .where(statuses.c.account_id == viewer_id, statuses.c.reblog_of_id.in_(status_ids)),
-        select(literal("F"), follows.c.target_account_id, literal(0))
-        .where(follows.c.account_id == viewer_id, follows.c.target_account_id.in_(author_ids)),
-        select(literal("B"), blocks.c.target_account_id, literal(0))
-        .where(blocks.c.account_id == viewer_id, blocks.c.target_account_id.in_(author_ids)),
-        select(literal("B"), blocks.c.account_id, literal(0))
-        .where(blocks.c.target_account_id == viewer_id, blocks.c.account_id.in_(author_ids)),
-        select(literal("M"), mutes.c.target_account_id, literal(0))
-        .where(mutes.c.account_id == viewer_id, mutes.c.target_account_id.in_(author_ids),
-               or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now)),
-    ]
-    if poll_ids:
-        parts.append(select(literal("v"), poll_votes.c.poll_id, poll_votes.c.choice)
-                     .where(poll_votes.c.account_id == viewer_id,
-                            poll_votes.c.poll_id.in_(poll_ids)))
     state = ViewerState()
     sets = {"f": state.favourited, "b": state.bookmarked, "p": state.pinned,
-            "r": state.reblogged, "F": state.following, "B": state.blocked, "M": state.muted}
-    for k, a, b in (await conn.execute(union_all(*parts))).all():
+            "r": state.reblogged, "F": state.following, "B": state.blocked, "M": state.muted,
+            "S": state.choices.subscribed, "H": state.choices.hidden}
+    result = await conn.execute(VIEWER_QUERY, {
+        "viewer": viewer_id, "sids": list(status_ids), "aids": list(author_ids),
+        "pids": list(poll_ids), "now": now})
+    for k, a, b, s in result.all():
         if k == "v":
             state.votes[a].append(b)
+        elif k == "P":
+            value, _, setting = s.rpartition("=")
+            state.choices.prefs[(a, value)] = setting
+        elif k == "N":
+            state.choices.has_filters = bool(a)
         else:
             sets[k].add(a)
     return state
+
+
+# The statuses of a page with what every viewer sees alike that changes often: counters,
+# moderation state, the poll's totals. Built once (see VIEWER_QUERY).
+ROWS_QUERY = (
+    select(statuses, apps.c.name.label("app_name"), apps.c.website.label("app_website"),
+           func.coalesce(status_moderation.c.removed, false()).label("mod_removed"),
+           func.coalesce(status_moderation.c.reach_limited, false()).label("mod_limited"),
+           func.coalesce(status_moderation.c.interstitial, false()).label("mod_interstitial"),
+           func.coalesce(account_moderation.c.reach_limited, false()).label("author_limited"),
+           quote_detachments.c.detached_status_id.label("quote_detached"),
+           polls.c.id.label("poll_id"), polls.c.expires_at.label("poll_expires_at"),
+           polls.c.multiple.label("poll_multiple"), polls.c.hide_totals.label("poll_hide_totals"),
+           polls.c.votes_count.label("poll_votes_count"),
+           polls.c.voters_count.label("poll_voters_count"))
+    .select_from(
+        statuses.outerjoin(apps, apps.c.id == statuses.c.application_id)
+        .outerjoin(status_moderation, status_moderation.c.status_id == statuses.c.id)
+        .outerjoin(account_moderation, account_moderation.c.account_id == statuses.c.account_id)
+        .outerjoin(quote_detachments, quote_detachments.c.status_id == statuses.c.id)
+        .outerjoin(polls, polls.c.status_id == statuses.c.id))
+    .where(statuses.c.id.in_(bindparam("ids", expanding=True)))
+)
+OPTIONS_QUERY = (
+    select(poll_options.c.poll_id, poll_options.c.title, poll_options.c.votes_count)
+    .where(poll_options.c.poll_id.in_(bindparam("pids", expanding=True)))
+    .order_by(poll_options.c.poll_id, poll_options.c.position)
+)
+
+
+@dataclass(frozen=True)
+class Static:
+    """The parts of a status that change only when it is edited: cached per process and
+    checked against the row on every read, so a stale entry is never served (an edit changes
+    edited_at and the text; edits and deletes also drop the entry in their own process)."""
+
+    key: tuple[Any, ...]
+    mention_ids: tuple[int, ...]
+    tags: tuple[Tag, ...]
+    media: tuple[MediaAttachment, ...]
+
+
+class StaticCache:
+    def __init__(self, size: int = 50_000) -> None:
+        self._items: OrderedDict[int, Static] = OrderedDict()
+        self._size = size
+
+    def get(self, sid: int, key: tuple[Any, ...]) -> Static | None:
+        item = self._items.get(sid)
+        if item is None or item.key != key:
+            return None
+        self._items.move_to_end(sid)
+        return item
+
+    def put(self, sid: int, item: Static) -> None:
+        self._items[sid] = item
+        self._items.move_to_end(sid)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def forget(self, sid: int) -> None:
+        self._items.pop(sid, None)
+
+
+def static_cache(ctx: Context) -> StaticCache:
+    cache = ctx.extras.get("status_static")
+    if cache is None:
+        cache = ctx.extras["status_static"] = StaticCache()
+    assert isinstance(cache, StaticCache)
+    return cache
+
+
+def forget_status(ctx: Context, status_id: int) -> None:
+    """Drop a post's cached parts (called by edit and delete after they commit)."""
+    static_cache(ctx).forget(status_id)
+
+
+def _static_key(row: Any) -> tuple[Any, ...]:
+    return (row.edited_at, row.text, row.spoiler_text)
+
+
+async def _load_static(ctx: Context, conn: AsyncConnection,
+                       rows: dict[int, Any]) -> dict[int, Static]:
+    cache = static_cache(ctx)
+    out: dict[int, Static] = {}
+    missing: list[int] = []
+    for sid, row in rows.items():
+        hit = cache.get(sid, _static_key(row))
+        if hit is None:
+            missing.append(sid)
+        else:
+            out[sid] = hit
+    if not missing:
+        return out
+    mention_map: dict[int, list[int]] = defaultdict(list)
+    for sid, aid in (await conn.execute(
+        select(status_mentions.c.status_id, status_mentions.c.account_id)
+        .where(status_mentions.c.status_id.in_(missing))
+    )).all():
+        mention_map[sid].append(aid)
+    tag_map: dict[int, list[str]] = defaultdict(list)
+    for sid, name in (await conn.execute(
+        select(status_tags.c.status_id, tags.c.name)
+        .join(tags, tags.c.id == status_tags.c.tag_id)
+        .where(status_tags.c.status_id.in_(missing))
+    )).all():
+        tag_map[sid].append(name)
+    media_map: dict[int, list[MediaAttachment]] = defaultdict(list)
+    for mrow in (await conn.execute(
+        select(media).where(media.c.status_id.in_(missing)).order_by(media.c.position)
+    )).all():
+        media_map[mrow.status_id].append(media_entity(ctx, mrow))
+    base = ctx.settings.base_url
+    for sid in missing:
+        item = Static(
+            key=_static_key(rows[sid]),
+            mention_ids=tuple(mention_map.get(sid, ())),
+            tags=tuple(Tag(name=t, url=f"{base}/tags/{t}") for t in tag_map.get(sid, ())),
+            media=tuple(media_map.get(sid, ())),
+        )
+        cache.put(sid, item)
+        out[sid] = item
+    return out
+
+
+@dataclass(frozen=True)
+class _PollRow:
+    id: int
+    expires_at: datetime
+    multiple: bool
+    hide_totals: bool
+    votes_count: int
+    voters_count: int
 
 
 async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
@@ -172,25 +345,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     for _ in range(MAX_DEPTH):
         if not wanted:
             break
-        fetched = (await conn.execute(
-            select(statuses, apps.c.name.label("app_name"), apps.c.website.label("app_website"),
-                   func.coalesce(status_moderation.c.removed, false()).label("mod_removed"),
-                   func.coalesce(status_moderation.c.reach_limited, false())
-                   .label("mod_limited"),
-                   func.coalesce(status_moderation.c.interstitial, false())
-                   .label("mod_interstitial"),
-                   func.coalesce(account_moderation.c.reach_limited, false())
-                   .label("author_limited"),
-                   quote_detachments.c.detached_status_id.label("quote_detached"))
-            .select_from(
-                statuses.outerjoin(apps, apps.c.id == statuses.c.application_id)
-                .outerjoin(status_moderation, status_moderation.c.status_id == statuses.c.id)
-                .outerjoin(account_moderation,
-                           account_moderation.c.account_id == statuses.c.account_id)
-                .outerjoin(quote_detachments,
-                           quote_detachments.c.status_id == statuses.c.id))
-            .where(statuses.c.id.in_(wanted))
-        )).all()
+        fetched = (await conn.execute(ROWS_QUERY, {"ids": list(wanted)})).all()
         for row in fetched:
             rows[row.id] = row
         wanted = {x for row in fetched for x in (row.reblog_of_id, row.quote_of_id)
@@ -198,51 +353,32 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     if not rows:
         return {}
     all_ids = set(rows)
+    static = await _load_static(ctx, conn, rows)
 
-    mention_map: dict[int, list[int]] = defaultdict(list)
-    for sid, aid in (await conn.execute(
-        select(status_mentions.c.status_id, status_mentions.c.account_id)
-        .where(status_mentions.c.status_id.in_(all_ids))
-    )).all():
-        mention_map[sid].append(aid)
-
-    tag_map: dict[int, list[str]] = defaultdict(list)
-    for sid, name in (await conn.execute(
-        select(status_tags.c.status_id, tags.c.name)
-        .join(tags, tags.c.id == status_tags.c.tag_id)
-        .where(status_tags.c.status_id.in_(all_ids))
-    )).all():
-        tag_map[sid].append(name)
-
-    media_map: dict[int, list[MediaAttachment]] = defaultdict(list)
-    for row in (await conn.execute(
-        select(media).where(media.c.status_id.in_(all_ids)).order_by(media.c.position)
-    )).all():
-        media_map[row.status_id].append(media_entity(ctx, row))
-
-    poll_map: dict[int, tuple[Any, list[Any]]] = {}
-    poll_rows = (await conn.execute(
-        select(polls, poll_options.c.position, poll_options.c.title,
-               poll_options.c.votes_count.label("option_votes"))
-        .join(poll_options, poll_options.c.poll_id == polls.c.id)
-        .where(polls.c.status_id.in_(all_ids))
-        .order_by(polls.c.id, poll_options.c.position)
-    )).all()
-    for row in poll_rows:
-        entry = poll_map.setdefault(row.status_id, (row, []))
-        entry[1].append(_Option(row.title, row.option_votes))
+    poll_map: dict[int, tuple[_PollRow, list[_Option]]] = {}
+    poll_ids = {r.poll_id: sid for sid, r in rows.items() if r.poll_id is not None}
+    if poll_ids:
+        for pid, title, votes in (await conn.execute(OPTIONS_QUERY,
+                                                     {"pids": list(poll_ids)})).all():
+            sid = poll_ids[pid]
+            if sid not in poll_map:
+                r = rows[sid]
+                poll_map[sid] = (_PollRow(pid, r.poll_expires_at, r.poll_multiple,
+                                          r.poll_hide_totals, r.poll_votes_count,
+                                          r.poll_voters_count), [])
+            poll_map[sid][1].append(_Option(title, votes))
 
     author_ids = {r.account_id for r in rows.values()}
-    mentioned_ids = {a for v in mention_map.values() for a in v}
+    mentioned_ids = {a for item in static.values() for a in item.mention_ids}
     account_map = await load_accounts(conn, ctx.settings, author_ids | mentioned_ids)
 
     viewer = None
     if viewer_id is not None:
-        viewer = await _viewer_state(conn, viewer_id, all_ids, author_ids,
-                                     {p.id for p, _ in poll_map.values()}, now)
+        viewer = await _viewer_state(conn, viewer_id, all_ids, author_ids, set(poll_ids), now)
 
     moderation = await overlay(conn, now, rows, viewer_id,
-                               viewer.following if viewer is not None else set(), context)
+                               viewer.following if viewer is not None else set(),
+                               viewer.choices if viewer is not None else None, context)
     notes = await helpful_notes(ctx, conn, all_ids)  # one query: helpful community notes
 
     def visible(row: Any) -> bool:
@@ -253,7 +389,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
         return can_see(
             row.visibility, row.account_id, viewer_id,
             follows_author=viewer is not None and row.account_id in viewer.following,
-            mentioned=viewer_id is not None and viewer_id in mention_map.get(row.id, ()),
+            mentioned=viewer_id is not None and viewer_id in static[row.id].mention_ids,
             blocked=viewer is not None and row.account_id in viewer.blocked,
         )
 
@@ -290,14 +426,13 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
             visibility=row.visibility,
             sensitive=row.sensitive or sid in moderation.sensitive,
             spoiler_text=row.spoiler_text,
-            media_attachments=media_map.get(sid, []),
+            media_attachments=list(static[sid].media),
             application=Application(name=row.app_name, website=row.app_website)
             if row.app_name else None,
             mentions=[Mention(id=str(a), username=account_map[a].username,
                               url=account_map[a].url, acct=account_map[a].acct)
-                      for a in mention_map.get(sid, []) if a in account_map],
-            tags=[Tag(name=t, url=f"{ctx.settings.base_url}/tags/{t}")
-                  for t in tag_map.get(sid, [])],
+                      for a in static[sid].mention_ids if a in account_map],
+            tags=list(static[sid].tags),
             reblogs_count=row.reblogs_count,
             favourites_count=row.favourites_count,
             replies_count=row.replies_count,
