@@ -133,8 +133,9 @@ async def poll_integrity(request: Request) -> Response:
         "anomalous": bool(result.bursts),
         "rule": rules.ESTABLISHED_RULE + " Each detected campaign counts as one voter (its "
                 "members' majority choice). A burst is a minute with at least "
-                f"{honest.BURST_MIN_VOTES} votes and {honest.BURST_FACTOR:g} times the poll's "
-                "own rate in the surrounding hour."})
+                f"{honest.BURST_MIN_VOTES} votes, {honest.BURST_FACTOR:g} times the poll's "
+                "own rate in the surrounding hour, and less likely than "
+                f"{honest.BURST_P_VALUE:g} under that rate (Poisson)."})
 
 
 @r.get("/api/v1/townsquare/state_affiliated_media", response=dict[str, Any])

@@ -10,8 +10,9 @@ Method (after Pacheco et al., ICWSM 2021, and CooRnet):
 1. Co-actions. Two accounts co-act when they act on the same target (a near-duplicate text
    cluster, a reposted or liked post, a hashtag, a poll choice) in the same time window of
    `WINDOWS[kind]` seconds. Two grids offset by half a window are used, so actions less than
-   half a window apart always meet. Crowded windows (a viral post's first minute) are cut into
-   time-ordered chunks of at most `MAX_GROUP` accounts, which bounds the work.
+   half a window apart always meet. Crowded windows (a viral post's first minute) are split
+   into classes of about `MAX_GROUP` accounts by a hash of the account, which bounds the work
+   and keeps the same accounts together across targets.
 2. Null model. For a candidate pair the expected number of co-actions under chance is
    popularity-adjusted: E(a, b) = (d_b * A_a + d_a * A_b) / 2, where d is an account's number of
    actions of that kind and A_a = sum over a's targets of n_t * q_t / D (n_t actors of target t,
@@ -130,13 +131,22 @@ def _coactions(acct: np.ndarray, target: np.ndarray, ts: np.ndarray, window: flo
         first = np.concatenate(([True], (t[1:] != t[:-1]) | (b[1:] != b[:-1])
                                 | (a[1:] != a[:-1])))
         t, b, a, s = t[first], b[first], a[first], s[first]
-        order = np.lexsort((s, b, t))
+        # Groups: (target, bucket). A crowded group is split into ceil(size / MAX_GROUP)
+        # classes by a hash of the account, so the same accounts meet again on every crowded
+        # target of that size (a big campaign is found as several campaigns, not lost).
+        order = np.lexsort((a, b, t))
         t, b, a = t[order], b[order], a[order]
-        # Groups: (target, bucket), cut in time order into chunks of at most MAX_GROUP.
-        idx = np.arange(len(t))
         new = np.concatenate(([True], (t[1:] != t[:-1]) | (b[1:] != b[:-1])))
-        start = np.maximum.accumulate(np.where(new, idx, 0))
-        group = np.cumsum(new | ((idx - start) % MAX_GROUP == 0))
+        gid = np.cumsum(new) - 1
+        size = np.bincount(gid)[gid]
+        classes = -(-size // MAX_GROUP)
+        with np.errstate(over="ignore"):
+            mixed = (a.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(33)
+        cls = (mixed % classes.astype(np.uint64)).astype(np.int64)
+        order = np.lexsort((cls, gid))
+        t, a, gid, cls = t[order], a[order], gid[order], cls[order]
+        group = np.cumsum(np.concatenate(([True], (gid[1:] != gid[:-1]) | (cls[1:] != cls[:-1]))))
+
         i, j = _group_pairs(group, a)
         out_a.append(np.minimum(a[i], a[j]))
         out_b.append(np.maximum(a[i], a[j]))

@@ -12,8 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from scipy.stats import poisson
+
 BURST_MIN_VOTES = 10  # a minute needs at least this many votes to be a burst...
 BURST_FACTOR = 5.0  # ...and this many times the poll's own baseline rate
+BURST_P_VALUE = 1e-6  # ...and be that unlikely under the baseline rate (Poisson)
 BASELINE_MINUTES = 60  # baseline: the mean rate of the surrounding hour, the minute excluded
 
 @dataclass
@@ -100,7 +103,8 @@ def bursts(votes: list[Vote], established: set[int]) -> list[Burst]:
             around = bisect_left(secs, hi) - bisect_left(secs, lo) - n
             minutes = max((hi - lo) / 60.0 - 1.0, 1.0)
             baseline = around / minutes
-            if n >= BURST_FACTOR * max(baseline, 1.0):
+            if n >= BURST_FACTOR * max(baseline, 1.0) and \
+                    poisson.sf(n - 1, max(baseline, 0.1)) < BURST_P_VALUE:
                 new = sum(1 for v in ordered[i:j] if v.account_id not in established)
                 out.append(Burst(ordered[i].at, n, round(baseline, 2), new))
                 i = j
