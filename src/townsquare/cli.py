@@ -195,7 +195,7 @@ def _domain_registrars() -> list[Registrar]:
     """Commands of the domains (notes, algorithm, bench ...), each in its own module."""
     out: list[Registrar] = []
     for module in ("townsquare.notes.cli", "townsquare.moderation.cli",
-                   "townsquare.algorithm.cli"):
+                   "townsquare.algorithm.cli", "townsquare.synthetic.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

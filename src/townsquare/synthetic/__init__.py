@@ -1,0 +1,1 @@
+"""A synthetic public square: a seeded network generator and a fast bulk loader."""

@@ -1,0 +1,63 @@
+"""`townsquare bench generate | run`: the synthetic public square and the scale benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from townsquare.cli import _migrate, _settings
+    from townsquare.synthetic.load import load
+    from townsquare.synthetic.network import Spec, generate
+
+    settings = _settings(args)
+    _migrate(settings)
+    start = time.monotonic()
+    net = generate(Spec(accounts=args.accounts, seed=args.seed,
+                        posts_per_account=args.posts_per_account))
+    print(f"generated {args.accounts:,} accounts, {len(net.follow_src):,} follows, "
+          f"{len(net.post_author):,} posts, {len(net.like_post):,} likes in "
+          f"{time.monotonic() - start:.1f}s", flush=True)
+    out = Path(args.truth_dir) if args.truth_dir else settings.data_dir / "synthetic"
+    load(net, settings.resolved_database_url, out, tokens=args.tokens, quiet=args.quiet)
+    print(f"loaded in {time.monotonic() - start:.1f}s total; ground truth in {out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import runpy
+    import sys
+
+    script = Path(__file__).resolve().parents[3] / "bench" / "scale_run.py"
+    if not script.exists():
+        print("bench/scale_run.py is part of the source checkout", file=sys.stderr)
+        return 2
+    sys.argv = [str(script), *args.rest]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def register(sub: Any) -> None:
+    from townsquare.cli import _common
+
+    bench = sub.add_parser("bench", help="synthetic network and scale benchmark")
+    bsub = bench.add_subparsers(dest="bench_command", required=True)
+    p = bsub.add_parser("generate", help="generate and bulk-load a synthetic public square")
+    _common(p)
+    p.add_argument("--accounts", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--posts-per-account", type=float, default=5.0)
+    p.add_argument("--tokens", type=int, default=20_000,
+                   help="accounts given a bench token (synthetic-<seed>-<index>)")
+    p.add_argument("--truth-dir", help="where the ground truth goes (default <data>/synthetic)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_generate)
+    p = bsub.add_parser("run", help="run bench/scale_run.py (arguments passed through)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_run)
