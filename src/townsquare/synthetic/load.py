@@ -162,10 +162,16 @@ class Plan:
 
     def favourites(self) -> Iterator[dict[str, Any]]:
         net = self.net
+        like_ms = net.post_ms[net.like_post].astype(np.int64) + 60_000
+        order = np.argsort(like_ms, kind="stable")
+        sorted_ms = like_ms[order]
+        seq = np.arange(len(order)) - np.searchsorted(sorted_ms, sorted_ms, side="left")
+        ids = np.empty(len(order), dtype=np.int64)
+        ids[order] = (sorted_ms << 16) + seq  # snowflakes in like-time order, distinct
         for k in range(len(net.like_post)):
             p = int(net.like_post[k])
-            ms = int(net.post_ms[p]) + 60_000
-            yield {"id": (ms << 16) + (k & 0xFFFF) + (1 << 14),
+            ms = int(like_ms[k])
+            yield {"id": int(ids[k]),
                    "account_id": int(self.account_ids[net.like_account[k]]),
                    "status_id": int(self.post_ids[p]), "created_at": _at(ms)}
 
@@ -191,7 +197,8 @@ class Plan:
                 options.append({"poll_id": pid, "position": j, "title": f"option {j + 1}",
                                 "votes_count": int(counts[j])})
             for v, c in zip(voters, choices, strict=True):
-                votes.append({"id": pid + 1 + len(votes), "poll_id": pid,
+                votes.append({"id": (_ms(self.net.spec.now) << 16) + len(votes),
+                              "poll_id": pid,
                               "account_id": int(self.account_ids[v]), "choice": int(c),
                               "created_at": created + timedelta(minutes=5)})
         return polls, options, votes
