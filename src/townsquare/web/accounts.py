@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from townsquare.actions import relationships as rel
 from townsquare.actions.accounts import ProfileUpdate, update_profile
 from townsquare.actions.errors import ActionError
+from townsquare.actions.media import check_size, set_profile_image
 from townsquare.queries import timelines as tq
 from townsquare.queries.accounts import account_by_username, account_entity, account_row
 from townsquare.queries.relationships import edge_list, follow_list, relationship
@@ -153,6 +154,12 @@ async def save_settings(request: Request, form: FormData) -> Response:
                             locked=bool(field(form, "locked")), bot=bool(field(form, "bot")))
     try:
         await update_profile(ctx, viewer.id, changes)
+        for kind in ("avatar", "header"):
+            upload = form.get(kind)
+            if isinstance(upload, UploadFile) and upload.filename:
+                data = await upload.read(ctx.settings.max_image_bytes + 1)
+                check_size(ctx.settings, len(data))
+                await set_profile_image(ctx, viewer.id, kind, data, upload.filename)
     except ActionError as exc:
         async with ctx.db.read() as conn:
             row = await account_row(conn, viewer.id)

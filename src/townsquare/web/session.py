@@ -40,6 +40,11 @@ class Viewer:
     id: int
     account: Account
     token: str
+    role: str = "user"  # moderator / admin see the moderators' page
+
+    @property
+    def moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
 
 
 def ctx_of(request: Request) -> Context:
@@ -58,7 +63,8 @@ async def viewer(request: Request) -> Viewer | None:
         ctx = ctx_of(request)
         row = await session_account(ctx, raw)
         if row is not None:
-            found = Viewer(row.id, account_entity(row, ctx.settings), raw)
+            found = Viewer(row.id, account_entity(row, ctx.settings), raw,
+                           str(getattr(row, "role", None) or "user"))
     request.state.viewer = found
     return found
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from townsquare.actions import interactions
+from townsquare.actions import feeds as feed_actions
+from townsquare.actions import interactions, user_controls
+from townsquare.actions import media as media_actions
 from townsquare.actions import polls as poll_actions
 from townsquare.actions.errors import ActionError, Invalid
 from townsquare.actions.statuses import (
@@ -26,10 +29,12 @@ from townsquare.actions.statuses import (
 )
 from townsquare.api.entities import Status
 from townsquare.model.clock import utc
+from townsquare.queries import choices, integrity_view
 from townsquare.queries.edits import load_history, load_source
 from townsquare.queries.statuses import load_one, load_statuses
 from townsquare.queries.threads import ancestor_ids, descendant_ids, visible_row
 from townsquare.web import session
+from townsquare.web.integrity import POLL_RULE
 from townsquare.web.render import (
     Pages,
     field,
@@ -102,20 +107,28 @@ async def thread(request: Request) -> Response:
         up = await ancestor_ids(ctx, conn, row, viewer_id)
         down = await descendant_ids(ctx, conn, row, viewer_id)
         loaded = await load_statuses(ctx, conn, [*up, status_id, *down], viewer_id)
-    status = loaded.get(status_id)
-    if status is None:
-        raise WebError(404, "This post does not exist, or you may not see it.")
+        status = loaded.get(status_id)
+        if status is None:
+            raise WebError(404, "This post does not exist, or you may not see it.")
+        honest = None
+        if status.poll is not None:  # the honest result beside the raw one
+            honest = await integrity_view.poll_integrity(
+                conn, int(status.poll.id), viewer_id, int(status.account.id), ctx.clock.now())
+        own: choices.OwnPost | None = (
+            await choices.own_post(conn, status_id)
+               if viewer_id is not None and status.account.id == str(viewer_id) else None)
     if status.account.username != request.path_params["username"]:
         return redirect(status_path(status))
     ancestors = [loaded[i] for i in up if i in loaded]
     descendants = [loaded[i] for i in down if i in loaded]
     viewer = await session.viewer(request)
     mentions = [status.account.username] + [m.username for m in status.mentions]
-    own = viewer.account.username if viewer else None
-    reply_text = " ".join(f"@{u}" for u in dict.fromkeys(mentions) if u != own)
+    me = viewer.account.username if viewer else None
+    reply_text = " ".join(f"@{u}" for u in dict.fromkeys(mentions) if u != me)
     return await page(request, "thread.html", ancestors=ancestors, descendants=descendants,
                       reply_text=(reply_text + " ") if reply_text else "",
-                      plain=plain_text(status.content), post=status)
+                      plain=plain_text(status.content), post=status, honest=honest, own=own,
+                      reply_policies=user_controls.REPLY_POLICIES, poll_rule=POLL_RULE)
 
 
 @p.get("/compose")
@@ -148,13 +161,44 @@ def new_status_from(form: FormData) -> NewStatus:
         quote_id=parse_id(quote) if quote else None, poll=poll)
 
 
+MAX_IMAGES = 4
+
+
+def _images(form: FormData) -> list[tuple[UploadFile, str]]:
+    """The chosen images with their descriptions (alt text), in order."""
+    files = [f for f in form.getlist("media") if isinstance(f, UploadFile) and f.filename]
+    alts = fields(form, "media_description")
+    if len(files) > MAX_IMAGES:
+        raise Invalid(f"Validation failed: at most {MAX_IMAGES} images")
+    return [(f, (alts[i] if i < len(alts) else "").strip()) for i, f in enumerate(files)]
+
+
+async def _upload(request: Request, viewer_id: int, form: FormData) -> list[int]:
+    """Store the composer's images (resized outside any transaction) and return their ids.
+    Images need a description unless the author ticked "post without"."""
+    images = _images(form)
+    if any(not alt for _, alt in images) and not field(form, "no_alt"):
+        raise Invalid("Validation failed: describe each image for people who cannot see it "
+                      "(or tick \"Post without descriptions\")")
+    ctx = session.ctx_of(request)
+    ids = []
+    for upload, alt in images:
+        data = await upload.read(ctx.settings.max_image_bytes + 1)
+        media_actions.check_size(ctx.settings, len(data))
+        ids.append(await media_actions.upload_media(ctx, viewer_id, data,
+                                                    description=alt or None))
+    return ids
+
+
 @p.post("/statuses")
 async def post_status(request: Request, form: FormData) -> Response:
-    """Publish a post from the composer."""
+    """Publish a post from the composer (with up to four images)."""
     viewer = await session.require_viewer(request)
     ctx = session.ctx_of(request)
     try:
         new = new_status_from(form)
+        if any(isinstance(f, UploadFile) and f.filename for f in form.getlist("media")):
+            new = replace(new, media_ids=await _upload(request, viewer.id, form))
         status_id = await create_status(ctx, viewer.id, new)
     except ActionError as exc:
         message = exc.message.removeprefix("Validation failed: ")
@@ -184,6 +228,16 @@ ACTIONS: dict[str, Act] = {
     "unreblog": interactions.unreblog,
     "pin": interactions.pin,
     "unpin": interactions.unpin,
+    "show_more": lambda ctx, v, s: feed_actions.give_feedback(ctx, v, s, "more"),
+    "show_less": lambda ctx, v, s: feed_actions.give_feedback(ctx, v, s, "less"),
+    "undo_feedback": lambda ctx, v, s: feed_actions.give_feedback(ctx, v, s, None),
+    "recommend": lambda ctx, v, s: feed_actions.set_status_recommendable(ctx, v, s, True),
+    "unrecommend": lambda ctx, v, s: feed_actions.set_status_recommendable(ctx, v, s, False),
+    "detach_quote": user_controls.detach_quote,
+}
+# Actions after which the post is gone from the viewer's page (in place: removed).
+GONE: dict[str, Act] = {
+    "hide": lambda ctx, v, s: user_controls.hide_status(ctx, v, s, True),
 }
 
 
@@ -269,10 +323,23 @@ async def act(request: Request, form: FormData) -> Response:
         if not is_fetch(request) and nxt.rstrip("/").endswith(f"/{status_id}"):
             form = FormData([("next", f"/@{viewer.account.username}")])
         return await _after(request, form, None)
+    if name == "reply_policy":
+        await user_controls.set_reply_policy(ctx, viewer.id, status_id, field(form, "policy"))
+        return await _after(request, form, status_id)
+    if name == "unhide":
+        await user_controls.hide_status(ctx, viewer.id, status_id, False)
+        return await _after(request, form, status_id)
+    gone = GONE.get(name)
+    if gone is not None:
+        await gone(ctx, viewer.id, status_id)
+        return await _after(request, form, None)
     fn = ACTIONS.get(name)
     if fn is None:
         raise WebError(404, "No such action.")
     await fn(ctx, viewer.id, status_id)
+    if name.endswith("feedback") or name.startswith("show_"):
+        # The ranked post's explanation is not recomputed; our script just says it is noted.
+        return await _after(request, form, None)
     return await _after(request, form, status_id)
 
 

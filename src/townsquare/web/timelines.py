@@ -5,10 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from townsquare.algorithm.feeds import FOLLOWING, FOR_YOU, FOR_YOU_DEFINITION
 from townsquare.queries import timelines as tq
 from townsquare.queries.statuses import load_ordered
 from townsquare.timelines.base import PageQuery
-from townsquare.web import session
+from townsquare.web import feeds, session
 from townsquare.web.listing import next_url, page_of
 from townsquare.web.render import Pages, page, redirect
 
@@ -46,9 +47,27 @@ async def public(request: Request) -> Response:
 
 @p.get("/home")
 async def home(request: Request) -> Response:
-    """You and the accounts you follow."""
+    """Your chosen feed: Following (newest first), For you, or a custom feed (ranked)."""
     viewer = await session.require_viewer(request)
     ctx = session.ctx_of(request)
+    default, tabs = await feeds.feed_choices(request, viewer)
+    chosen = request.query_params.get("feed") or default
+    if chosen not in {t["id"] for t in tabs}:
+        chosen = FOLLOWING
+    if chosen != FOLLOWING:
+        if chosen == FOR_YOU:
+            definition, feed = FOR_YOU_DEFINITION, FOR_YOU
+        else:
+            _, definition = await feeds.custom_definition(request, viewer, int(chosen))
+            feed = f"custom:{chosen}"
+        statuses, cursor = await feeds.ranked(request, viewer, feed, definition)
+        more = f"/home?feed={chosen}&cursor={cursor}" if cursor else None
+        return await page(request, "timeline.html", "_feed.html", heading="Home",
+                          subtitle=None, statuses=statuses, next_url=more, intro=False,
+                          show_compose=True, tabs=tabs, chosen=chosen,
+                          more_page="cursor" in request.query_params,
+                          empty="Nothing to recommend yet: follow a few people, or read "
+                                "the public posts.")
     pg = page_of(request)
     async with ctx.db.read() as conn:
         ids = await ctx.timelines.page(conn, PageQuery(viewer.id, pg.limit, pg.max_id))
@@ -56,6 +75,7 @@ async def home(request: Request) -> Response:
     return await page(request, "timeline.html", "_feed.html", heading="Home",
                       subtitle=None, statuses=statuses, next_url=next_url(request, ids),
                       intro=False, show_compose=True, more_page=pg.max_id is not None,
+                      tabs=tabs, chosen=chosen,
                       empty="Your home timeline is empty: follow people to see their posts "
                             "here, or look at the public posts.")
 

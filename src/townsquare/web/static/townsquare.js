@@ -78,10 +78,18 @@
     try {
       var html = await send(form);
       if (html === null) return;
+      var done = form.getAttribute("data-done");
+      if (done && form.action.indexOf("/show_") !== -1) {
+        // Feedback on a ranked post: the post stays; say it is noted.
+        var pressed = form.querySelector("button");
+        if (pressed) pressed.setAttribute("aria-pressed", "true");
+        toast(done);
+        return;
+      }
       if (!article) { window.location.reload(); return; }
       if (html.trim() === "") {
         article.remove();
-        toast("Deleted.");
+        toast(done || "Deleted.");
         return;
       }
       var fresh = fragment(html).querySelector("article.status");
