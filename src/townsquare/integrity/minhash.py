@@ -80,12 +80,11 @@ def _signature_block(blobs: list[bytes]) -> np.ndarray:
     return sig
 
 
-def clusters(sig: np.ndarray, *, threshold: float = SIMILARITY,
-             max_bucket: int = 200) -> np.ndarray:
+def clusters(sig: np.ndarray, *, threshold: float = SIMILARITY) -> np.ndarray:
     """A cluster label per signature row; rows with no near-duplicate get their own label.
 
     LSH: rows sharing all hashes of any band are candidates; each candidate is checked against
-    its bucket's first row (estimated Jaccard = share of equal hashes), and the accepted edges'
+    its bucket's previous row (estimated Jaccard = share of equal hashes), and the accepted edges'
     connected components are the clusters.
     """
     n = len(sig)
@@ -102,12 +101,11 @@ def clusters(sig: np.ndarray, *, threshold: float = SIMILARITY,
                 key = key * np.uint64(0x9E3779B97F4A7C15) + part[:, c]
         order = np.argsort(key, kind="stable")
         sk = key[order]
-        new = np.concatenate(([True], sk[1:] != sk[:-1]))
-        head = order[np.maximum.accumulate(np.where(new, np.arange(n), 0))]
-        rank = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
-        pick = (~new) & (rank < max_bucket)
-        src.append(head[pick])
-        dst.append(order[pick])
+        # Each row is checked against the previous row of its bucket (a chain, linear in
+        # the bucket's size however large a copy-paste burst is).
+        same = sk[1:] == sk[:-1]
+        src.append(order[:-1][same])
+        dst.append(order[1:][same])
     a = np.concatenate(src)
     b = np.concatenate(dst)
     if len(a):
