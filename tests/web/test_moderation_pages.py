@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
+from tests.helpers import row_counts
+from tests.web.test_xss import HOSTILE, assert_inert
 from townsquare.actions import moderation as mod
 from townsquare.actions.moderation import DecisionRequest
 from townsquare.queries.accounts import account_by_username
-from tests.helpers import row_counts
-from tests.web.test_xss import HOSTILE, assert_inert
 
 
 async def _world(visitor, ctx):
@@ -106,7 +106,7 @@ async def test_report_needs_csrf_and_a_session(visitor, ctx):
 
 
 async def test_labels_warn_and_interstitial_click_through(visitor, ctx):
-    alice, bob, mia, _, sid = await _world(visitor, ctx)
+    alice, bob, _mia, _, sid = await _world(visitor, ctx)
     async with ctx.db.read() as conn:
         mia_row = await account_by_username(conn, "mia")
     await mod.decide(ctx, mia_row.id, DecisionRequest(
@@ -136,7 +136,7 @@ async def test_labels_warn_and_interstitial_click_through(visitor, ctx):
 
 
 async def test_muted_words_warn_hide_and_except_following(visitor, ctx):
-    alice, bob, *_ = await _world(visitor, ctx)
+    alice, _bob, *_ = await _world(visitor, ctx)
     page = await alice.get("/settings/filters")
     assert page.status_code == 200
     r = await alice.post("/settings/filters", {"keywords": "", "context": "public"})

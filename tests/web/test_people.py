@@ -104,7 +104,7 @@ async def test_poll_vote_shows_percentages_and_voters(visitor, ctx):
     assert "100%" in r.text and "1 vote" in r.text and "your vote" in r.text
     await carol.post(f"/polls/{poll_id}/votes", {"choices": "0", "status_id": sid})
     page = await bob.get(f"/@alice/{sid}")
-    assert page.text.count("50%") == 2 and "2 votes" in page.text
+    assert page.text.count('<span class="poll-pct">50%</span>') == 2 and "2 votes" in page.text
     assert "poll-bar w50" in page.text
     r = await bob.post(f"/polls/{poll_id}/votes", {"choices": "0", "status_id": sid})
     assert r.status_code == 422  # one vote per account
