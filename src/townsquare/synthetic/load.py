@@ -177,6 +177,7 @@ class Plan:
 
     def polls(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
         rng = np.random.default_rng(self.net.spec.seed + 2)
+        s_now = self.net.spec.now
         polls: list[dict[str, Any]] = []
         options: list[dict[str, Any]] = []
         votes: list[dict[str, Any]] = []
@@ -191,7 +192,12 @@ class Plan:
             polls.append({"id": pid, "status_id": int(self.post_ids[k]),
                           "expires_at": created + timedelta(days=1), "multiple": False,
                           "hide_totals": False, "votes_count": len(voters),
-                          "voters_count": len(voters), "ended_notified_at": None,
+                          "voters_count": len(voters),
+                          # polls that ended before the load are history, not news: their
+                          # "poll ended" notices are not sent again by the poll job
+                          "ended_notified_at": (created + timedelta(days=1)
+                                                if created + timedelta(days=1) < s_now
+                                                else None),
                           "created_at": created})
             for j in range(n_opt):
                 options.append({"poll_id": pid, "position": j, "title": f"option {j + 1}",
