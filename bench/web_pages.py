@@ -69,6 +69,17 @@ async def pick(ctx) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "search": f"/search?q={star.username[:4]}",
         "followers": f"/@{star.username}/followers",
         "login form (signed out)": "/login",
+        "for you (ranked, explained)": "/home?feed=for_you",
+        "post's notes": f"/@{thread.username}/{thread.id}/notes",
+        "algorithm": "/algorithm",
+        "transparency log": "/transparency",
+        "transparency report": "/transparency/report",
+        "trends": "/trends",
+        "campaigns": "/campaigns",
+        "state-affiliated media": "/state-affiliated-media",
+        "feeds": "/feeds",
+        "muted words": "/settings/filters",
+        "label settings": "/settings/labels",
     }
     if poll is not None:
         pages["post with poll"] = f"/@{poll.username}/{poll.id}"

@@ -256,6 +256,44 @@ def test_a_walk_through_the_square(server: str, browser: object) -> None:
     w.go("/@alice")
     w.shot("profile")
 
+    # Bob reports a post (a small form), then reads the public moderation log.
+    w.go(f"/@alice/{sid}")
+    w.click(".thread-links a[href^='/report']")
+    w.click("input[name=category][value=spam]")
+    w.fill("#rp-comment", "Looks like spam to me")
+    w.click("form[action='/reports'] button[type=submit]")
+    w.wait(lambda: "Thank you" in w.css("main").text, what="report sent")
+    w.go("/transparency")
+    assert "Moderation log" in w.css("h1").text
+    w.shot("transparency")
+
+    # For you, one click away; every ranked post says why it is there.
+    w.go("/home")
+    w.click(".feed-tabs button[value=for_you]")
+    w.wait(lambda: w.all("details.why"), what="ranked feed with explanations")
+    w.click("details.why summary")
+    assert "contribution" in w.css("details.why[open]").text
+    w.shot("for-you-why")
+    w.mark()
+    w.click("article.status .act-show_more")
+    w.wait(lambda: w.css("article.status .act-show_more").get_attribute("aria-pressed")
+           == "true", what="show more noted in place")
+    assert w.same_page()
+    w.click(".feed-tabs button[value=following]")
+    w.css(".feed-tabs button[value=following][aria-pressed=true]")
+
+    # Bob writes a community note on Alice's post.
+    w.go(f"/@alice/{sid}/notes")
+    w.click("input[name=classification][value=NOT_MISLEADING]")
+    w.click("input[name=reasons][value=notMisleadingPersonalOpinion]")
+    w.fill("#note-summary", "A greeting, not a claim: https://example.org/greetings")
+    w.click("form[action='/notes'] button[type=submit]")
+    w.wait(lambda: "Needs more ratings" in w.css("#notes").text, what="note listed")
+    w.shot("notes")
+    w.go("/algorithm")
+    w.shot("algorithm")
+    w.check_console()
+
     # Alice sees her notifications, with the unread count in the navigation.
     w.logout()
     w.go("/login")
@@ -267,6 +305,10 @@ def test_a_walk_through_the_square(server: str, browser: object) -> None:
     w.go("/notifications")
     body = w.css("#feed").text
     assert "followed you" in body and "liked your post" in body and "reposted" in body
+    w.go(f"/@alice/{sid}/notes")
+    assert "Rate this note" in w.css("#notes").text
+    w.go("/settings/filters")
+    w.shot("settings-muted-words")
 
     # Dark theme, and a phone-sized screen.
     w.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {
