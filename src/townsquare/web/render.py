@@ -30,7 +30,7 @@ log = logging.getLogger("townsquare.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-STATIC_VERSION = "5"  # bump to make browsers fetch a changed stylesheet or script
+STATIC_VERSION = "6"  # bump to make browsers fetch a changed stylesheet or script
 
 Handler = Callable[[Request], Awaitable[Response]]
 FormHandler = Callable[[Request, FormData], Awaitable[Response]]
