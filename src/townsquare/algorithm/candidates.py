@@ -18,11 +18,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, select, union_all
+from sqlalchemy import and_, false, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.algorithm.candidate import SOURCES, Candidate
 from townsquare.algorithm.weights import Weights
+from townsquare.integrity.campaigns import campaign_of
 from townsquare.model.clock import utc
 from townsquare.model.ids import id_floor
 from townsquare.queries.notes import statuses_with_helpful_notes
@@ -39,6 +40,7 @@ from townsquare.store.tables import (
     statuses,
     tags,
 )
+from townsquare.store.tables_integrity import integrity_campaign_members, integrity_campaigns
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 
@@ -111,6 +113,31 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     return await _hydrate(conn, viewer_id, now, w, found, following, hidden, interests)
 
 
+async def _campaign_echoes(conn: AsyncConnection, ids: list[int]) -> dict[tuple[int, str], int]:
+    """(status, like|reblog) -> how many of its likes or reposts are a campaign repeating
+    itself (a campaign of n members acting on a post counts n - 1 here)."""
+    members = (select(integrity_campaign_members.c.account_id,
+                      integrity_campaign_members.c.campaign_id)
+               .join(integrity_campaigns,
+                     integrity_campaigns.c.id == integrity_campaign_members.c.campaign_id)
+               .where(integrity_campaigns.c.active.is_(True))).subquery()
+    acts = union_all(
+        select(favourites.c.status_id.label("sid"), literal("like").label("kind"),
+               members.c.campaign_id)
+        .join(members, members.c.account_id == favourites.c.account_id)
+        .where(favourites.c.status_id.in_(ids)),
+        select(statuses.c.reblog_of_id, literal("reblog"), members.c.campaign_id)
+        .join(members, members.c.account_id == statuses.c.account_id)
+        .where(statuses.c.reblog_of_id.in_(ids)),
+    ).subquery()
+    out: dict[tuple[int, str], int] = defaultdict(int)
+    for sid, kind, n in (await conn.execute(
+            select(acts.c.sid, acts.c.kind, func.count())
+            .group_by(acts.c.sid, acts.c.kind, acts.c.campaign_id))).all():
+        out[(sid, kind)] += n - 1
+    return out
+
+
 def _proof_query(following_q: Any, floor: int, ids: list[int] | None) -> Any:
     likes = select(favourites.c.status_id.label("sid"), favourites.c.account_id.label("who")) \
         .where(favourites.c.account_id.in_(following_q), favourites.c.status_id >= floor)
@@ -161,9 +188,16 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
     following_q = select(follows.c.target_account_id).where(follows.c.account_id == viewer_id)
     floor = id_floor(now - timedelta(hours=w.adjustments["window_hours"]))
 
+    # A detected campaign (integrity/) counts once: its members' likes and reposts of a post
+    # add one to engagement and social proof, not one each.
     proof_q = _proof_query(following_q, floor, ids).subquery()
-    proof: dict[int, int] = dict((await conn.execute(select(proof_q.c.sid, func.count(func.distinct(
-        proof_q.c.who))).group_by(proof_q.c.sid))).all())
+    proof_pairs = (await conn.execute(select(proof_q.c.sid, proof_q.c.who).distinct())).all()
+    echoes = await _campaign_echoes(conn, ids)
+    campaign = await campaign_of(conn, {who for _, who in proof_pairs})
+    voices: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for sid, who in proof_pairs:
+        voices[sid].add(("campaign", campaign[who]) if who in campaign else ("account", who))
+    proof = {sid: len(v) for sid, v in voices.items()}
 
     since = id_floor(now - timedelta(days=w.candidates["affinity_days"]))
     liked = statuses.alias("liked")
@@ -214,7 +248,9 @@ async def _hydrate(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weig
         created_at=utc(r.created_at).timestamp(),
         source=found[r.id], in_network=r.account_id in following,
         is_reply=r.in_reply_to_id is not None,
-        likes=r.favourites_count, reblogs=r.reblogs_count, replies=r.replies_count,
+        likes=max(0, r.favourites_count - echoes.get((r.id, "like"), 0)),
+        reblogs=max(0, r.reblogs_count - echoes.get((r.id, "reblog"), 0)),
+        replies=r.replies_count,
         interactions=interactions.get(r.account_id, 0),
         show_more=feedback.get((r.account_id, "more"), 0),
         show_less=feedback.get((r.account_id, "less"), 0),
