@@ -75,7 +75,11 @@ class RedisHomeTimelines:
         return f"{self.tuning.redis_prefix}tl:{account_id}"
 
     async def close(self) -> None:
+        await self._activity.settle()
         await self.redis.aclose()
+
+    async def settle(self) -> None:
+        await self._activity.settle()
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -147,15 +151,14 @@ class RedisHomeTimelines:
 
         tx.after_commit(after)
 
-    async def rebuild(self, viewer_id: int) -> None:
+    async def rebuild(self, conn: AsyncConnection, viewer_id: int) -> None:
         """Fill the viewer's timeline from the database, keeping what was pushed meanwhile."""
         key = self.key(viewer_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {SENTINEL: 0})
             pipe.expire(key, BUILD_GRACE, nx=True)
             await pipe.execute()
-        async with self._db.read() as conn:
-            rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
+        rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
         async with self.redis.pipeline(transaction=True) as pipe:
             if rows:
                 pipe.zadd(key, {member(*row): 0 for row in rows})
@@ -167,8 +170,8 @@ class RedisHomeTimelines:
 
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
         key = self.key(query.viewer_id)
-        if await self._activity.touch(query.viewer_id):
-            await self.rebuild(query.viewer_id)
+        if await self._activity.touch(conn, query.viewer_id):
+            await self.rebuild(conn, query.viewer_id)
         now = self._clock.now()
         ascending = query.min_id is not None
         low = "(" + _pad(query.min_id) + ";" if query.min_id is not None else \
@@ -186,7 +189,7 @@ class RedisHomeTimelines:
                 pipe.expire(key, self.ttl)
                 got, exists = await pipe.execute()
             if not exists and attempt == 0:
-                await self.rebuild(query.viewer_id)
+                await self.rebuild(conn, query.viewer_id)
                 continue
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]

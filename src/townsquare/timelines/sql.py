@@ -84,19 +84,30 @@ class SqlHomeTimelines:
                 select(statuses.c.id).where(statuses.c.account_id == target_id,
                                             statuses.c.visibility == "direct"))))
 
-    async def rebuild(self, viewer_id: int) -> None:
-        """Put back what pushes skipped while the viewer was away (idempotent)."""
+    async def _store(self, viewer_id: int, rows: list[truth.Row]) -> None:
         assert self._db is not None
-        async with self._db.read() as conn:
-            rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
         async with self._db.write() as tx:
             await insert_ignore(tx, home_timeline, [
                 {"account_id": viewer_id, "status_id": s, "author_id": a,
                  "origin_author_id": o} for s, a, o in rows], ["account_id", "status_id"])
 
+    async def rebuild(self, conn: AsyncConnection, viewer_id: int) -> list[int]:
+        """Put back what pushes skipped while the viewer was away (idempotent). The rows are
+        read on the caller's connection and written beside the request; their ids are
+        returned so this very page can include them."""
+        rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
+        assert self._activity is not None
+        self._activity.spawn(self._store(viewer_id, rows))
+        return [s for s, _, _ in rows]
+
+    async def settle(self) -> None:
+        if self._activity is not None:
+            await self._activity.settle()
+
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
-        if self._activity is not None and await self._activity.touch(query.viewer_id):
-            await self.rebuild(query.viewer_id)
+        rebuilt: list[int] = []
+        if self._activity is not None and await self._activity.touch(conn, query.viewer_id):
+            rebuilt = await self.rebuild(conn, query.viewer_id)
         now = self._clock.now()
         hidden = hidden_account_ids(query.viewer_id, now).subquery()
         h = home_timeline
@@ -115,6 +126,13 @@ class SqlHomeTimelines:
         else:
             stmt = stmt.order_by(h.c.status_id.desc())
         ids = [r for (r,) in (await conn.execute(stmt.limit(query.limit))).all()]
+        if rebuilt:  # not stored yet: filter and page them here
+            lo = query.min_id if query.min_id is not None else query.since_id
+            window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
+                      and (lo is None or i > lo)]
+            window = sorted(window, reverse=query.min_id is None)[:query.limit * 2]
+            readable = await truth.keep_readable(conn, query.viewer_id, window, now)
+            ids = merge_pages(ids, [i for i in window if i in readable], query)
         big = await self.big.followed_by(conn, query.viewer_id)
         if big:
             pulled = await truth.pulled_ids(conn, query, big, now)
