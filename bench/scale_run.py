@@ -294,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_posting:
             result.update(asyncio.run(posting_figures(args, cluster)))
         result["server_rss_mb"] = round(cluster.rss_mb(), 1)
+        result["load_average_1m"] = os.getloadavg()[0]  # other work on the machine
     finally:
         cluster.stop()
     path = ROOT / "bench" / "results" / f"scale-{args.config}-{args.accounts}.json"
