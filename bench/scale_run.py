@@ -6,7 +6,8 @@ HTTP with wrk beside the hello-world endpoint of the same stack, in the same run
     python bench/scale_run.py --config scaled --database-url postgresql://.../b10k \
         --redis-url redis://127.0.0.1:6379/0 --accounts 10000
 
-Writes bench/results/scale-<config>-<accounts>.json; bench/scale_report.py turns all results
+(or `townsquare bench run -- --config ...`). Writes bench/results/scale-<config>-<accounts>.json;
+bench/scale_report.py turns all results
 into docs/benchmarks-scale.md. Medians of --runs runs. Loopback only; bounded in time.
 """
 

@@ -58,6 +58,6 @@ def register(sub: Any) -> None:
     p.add_argument("--truth-dir", help="where the ground truth goes (default <data>/synthetic)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_generate)
-    p = bsub.add_parser("run", help="run bench/scale_run.py (arguments passed through)")
+    p = bsub.add_parser("run", help="run bench/scale_run.py: townsquare bench run -- --config ...")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_run)
