@@ -11,6 +11,7 @@ from pathlib import Path
 from townsquare.api.routing import SPECS
 from townsquare.app import create_app  # noqa: F401  (imports every route module)
 from townsquare.config import Settings
+from townsquare.timelines.tuning import Tuning
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -26,7 +27,9 @@ def _help(*args: str) -> str:
 def test_readme_env_vars_exist_in_settings() -> None:
     documented = set(re.findall(r"TOWNSQUARE_([A-Z0-9_]+)", README))
     known = {f.name.upper() for f in fields(Settings)} | {
+        f.name.upper() for f in fields(Tuning)} | {
         "PASSWORD",  # read by `townsquare createuser`
+        "RATE_LIMITS",  # read by integrity/ratelimit.py
         "TEST_BACKENDS", "TEST_POSTGRES_URL",  # read by tests/conftest.py
     }
     assert documented, "the README documents no variables?"
