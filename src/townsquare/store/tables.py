@@ -431,6 +431,6 @@ community_interests = Table(
 )
 
 # Domain tables kept in their own modules register on the same metadata.
+from townsquare.store import tables_integrity as _integrity  # noqa: E402, F401
 from townsquare.store import tables_moderation as _moderation  # noqa: E402, F401
 from townsquare.store import tables_notes as _notes  # noqa: E402, F401
-from townsquare.store import tables_integrity as _integrity  # noqa: E402, F401
