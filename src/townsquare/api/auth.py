@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
 from townsquare.api import scopes as scope_rules
@@ -20,6 +20,15 @@ class Auth:
     account_id: int | None  # None for client_credentials (app-only) tokens
     app_id: int | None
     scopes: frozenset[str]
+
+
+# Built once: every authenticated request runs it.
+_TOKEN_QUERY = (
+    select(tokens.c.id, tokens.c.account_id, tokens.c.app_id, tokens.c.scopes,
+           accounts.c.suspended_at)
+    .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id))
+    .where(tokens.c.token_hash == bindparam("hash"), tokens.c.revoked_at.is_(None))
+)
 
 
 def hash_token(token: str) -> str:
@@ -51,12 +60,7 @@ async def authenticate(request: Request) -> Auth | None:
     if raw is not None:
         ctx = ctx_of(request)
         async with ctx.db.read() as conn:
-            row = (await conn.execute(
-                select(tokens.c.id, tokens.c.account_id, tokens.c.app_id, tokens.c.scopes,
-                       accounts.c.suspended_at)
-                .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id))
-                .where(tokens.c.token_hash == hash_token(raw), tokens.c.revoked_at.is_(None))
-            )).first()
+            row = (await conn.execute(_TOKEN_QUERY, {"hash": hash_token(raw)})).first()
         if row is None:
             raise unauthorized()
         if row.suspended_at is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.api.entities import Account
@@ -60,8 +60,12 @@ async def load_accounts(conn: AsyncConnection, settings: Settings,
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = (await conn.execute(select(accounts).where(accounts.c.id.in_(wanted)))).all()
+    rows = (await conn.execute(_ACCOUNTS_BY_ID, {"ids": list(wanted)})).all()
     return {row.id: account_entity(row, settings) for row in rows}
+
+
+# Built once: every page of statuses loads its accounts with it.
+_ACCOUNTS_BY_ID = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 
 
 async def account_row(conn: AsyncConnection, account_id: int) -> Any:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import iso, utc
@@ -57,6 +57,19 @@ def _filter_result(fid: str, title: str, action: str, context: list[str],
 
 
 ALL_CONTEXTS = ["home", "notifications", "public", "thread", "account"]
+
+# Built once (every status page runs it): only the bound values change between requests.
+LABELS_QUERY = (
+    select(labels.c.labeler_id, labels.c.value, labels.c.status_id, labels.c.account_id,
+           labels.c.decision_id, labeler_definitions.c.description,
+           labeler_definitions.c.default_setting)
+    .outerjoin(labeler_definitions, (labeler_definitions.c.labeler_id == labels.c.labeler_id)
+               & (labeler_definitions.c.value == labels.c.value))
+    .where(labels.c.removed_at.is_(None),
+           labels.c.labeler_id.in_(bindparam("labelers", expanding=True)),
+           or_(labels.c.status_id.in_(bindparam("sids", expanding=True)),
+               labels.c.account_id.in_(bindparam("aids", expanding=True))))
+)
 
 
 @dataclass
@@ -104,16 +117,8 @@ async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
         prefs = choices.prefs
         out.drop |= choices.hidden & status_ids
 
-    label_rows = (await conn.execute(
-        select(labels.c.labeler_id, labels.c.value, labels.c.status_id, labels.c.account_id,
-               labels.c.decision_id, labeler_definitions.c.description,
-               labeler_definitions.c.default_setting)
-        .outerjoin(labeler_definitions, (labeler_definitions.c.labeler_id == labels.c.labeler_id)
-                   & (labeler_definitions.c.value == labels.c.value))
-        .where(labels.c.removed_at.is_(None),
-               labels.c.labeler_id.in_(subscribed),
-               or_(labels.c.status_id.in_(status_ids), labels.c.account_id.in_(author_ids)))
-    )).all()
+    label_rows = (await conn.execute(LABELS_QUERY, {
+        "labelers": list(subscribed), "sids": list(status_ids), "aids": list(author_ids)})).all()
     by_status: dict[int, list[Any]] = defaultdict(list)
     by_account: dict[int, list[Any]] = defaultdict(list)
     for lr in label_rows:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.context import Context
@@ -19,19 +19,23 @@ from townsquare.notes import constants as c
 from townsquare.queries.notes import TAG_LABELS
 from townsquare.store.tables_notes import community_notes, note_status
 
+_cn, _ns = community_notes, note_status
+# Built once (every status page runs it): only the bound ids change between requests.
+HELPFUL_QUERY = (
+    select(_cn.c.id, _cn.c.status_id, _cn.c.classification, _cn.c.content,
+           _ns.c.current_status_ms, _ns.c.first_tag, _ns.c.second_tag)
+    .join(_ns, _ns.c.note_id == _cn.c.id)
+    .where(_ns.c.status_id.in_(bindparam("ids", expanding=True)), _ns.c.current_status == c.CRH)
+    .order_by(_cn.c.status_id, _ns.c.intercept.desc(), _cn.c.id)
+)
+
 
 async def helpful_notes(ctx: Context, conn: AsyncConnection, status_ids: Iterable[int]
                         ) -> dict[int, list[dict[str, Any]]]:
     ids = list(status_ids)
     if not ids:
         return {}
-    cn, ns = community_notes, note_status
-    rows = (await conn.execute(
-        select(cn.c.id, cn.c.status_id, cn.c.classification, cn.c.content,
-               ns.c.current_status_ms, ns.c.first_tag, ns.c.second_tag)
-        .join(ns, ns.c.note_id == cn.c.id)
-        .where(ns.c.status_id.in_(ids), ns.c.current_status == c.CRH)
-        .order_by(cn.c.status_id, ns.c.intercept.desc(), cn.c.id))).all()
+    rows = (await conn.execute(HELPFUL_QUERY, {"ids": ids})).all()
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         out[row.status_id].append({

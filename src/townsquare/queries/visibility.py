@@ -47,8 +47,9 @@ def muted_by(viewer_id: int | None, author_col: Any, now: datetime) -> Any:
         or_(mutes.c.expires_at.is_(None), mutes.c.expires_at > now))
 
 
-def hidden_account_ids(viewer_id: int, now: datetime, *, include_mutes: bool = True) -> Any:
-    """Subquery of accounts whose posts a listing hides from the viewer."""
+def hidden_account_ids(viewer_id: Any, now: Any, *, include_mutes: bool = True) -> Any:
+    """Subquery of accounts whose posts a listing hides from the viewer (values or bind
+    parameters, for statements built once)."""
     parts = [
         select(blocks.c.target_account_id.label("aid")).where(blocks.c.account_id == viewer_id),
         select(blocks.c.account_id.label("aid")).where(blocks.c.target_account_id == viewer_id),

@@ -8,7 +8,10 @@ Followers away longer than the inactive period are skipped and rebuilt when they
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, literal, or_, select
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import Clock
@@ -109,23 +112,12 @@ class SqlHomeTimelines:
         if self._activity is not None and await self._activity.touch(conn, query.viewer_id):
             rebuilt = await self.rebuild(conn, query.viewer_id)
         now = self._clock.now()
-        hidden = hidden_account_ids(query.viewer_id, now).subquery()
-        h = home_timeline
-        stmt = select(h.c.status_id).where(
-            h.c.account_id == query.viewer_id,
-            ~h.c.author_id.in_(select(hidden.c.aid)),
-            or_(h.c.origin_author_id == h.c.author_id,
-                ~h.c.origin_author_id.in_(select(hidden.c.aid))),
-        )
-        if query.max_id is not None:
-            stmt = stmt.where(h.c.status_id < query.max_id)
-        if query.since_id is not None:
-            stmt = stmt.where(h.c.status_id > query.since_id)
-        if query.min_id is not None:
-            stmt = stmt.where(h.c.status_id > query.min_id).order_by(h.c.status_id.asc())
-        else:
-            stmt = stmt.order_by(h.c.status_id.desc())
-        ids = [r for (r,) in (await conn.execute(stmt.limit(query.limit))).all()]
+        stmt = _page_statement(query.max_id is not None, query.since_id is not None,
+                               query.min_id is not None)
+        ids = [r for (r,) in (await conn.execute(stmt, {
+            "viewer": query.viewer_id, "now": now, "limit": query.limit,
+            "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
+        })).all()]
         if rebuilt:  # not stored yet: filter and page them here
             lo = query.min_id if query.min_id is not None else query.since_id
             window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
@@ -138,3 +130,26 @@ class SqlHomeTimelines:
             pulled = await truth.pulled_ids(conn, query, big, now)
             ids = merge_pages(ids, pulled, query)
         return list(reversed(ids)) if query.min_id is not None else ids
+
+
+@functools.cache
+def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Any:
+    """The page query for one combination of bounds, built once: only bound values change
+    between requests, so neither building nor SQLAlchemy's cache lookup is paid again."""
+    hidden = hidden_account_ids(bindparam("viewer"), bindparam("now")).subquery()
+    h = home_timeline
+    stmt = select(h.c.status_id).where(
+        h.c.account_id == bindparam("viewer"),
+        ~h.c.author_id.in_(select(hidden.c.aid)),
+        or_(h.c.origin_author_id == h.c.author_id,
+            ~h.c.origin_author_id.in_(select(hidden.c.aid))),
+    )
+    if has_max:
+        stmt = stmt.where(h.c.status_id < bindparam("max_id"))
+    if has_since:
+        stmt = stmt.where(h.c.status_id > bindparam("since_id"))
+    if has_min:
+        stmt = stmt.where(h.c.status_id > bindparam("min_id")).order_by(h.c.status_id.asc())
+    else:
+        stmt = stmt.order_by(h.c.status_id.desc())
+    return stmt.limit(bindparam("limit"))
