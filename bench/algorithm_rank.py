@@ -11,6 +11,7 @@ Prints a table; figures go to docs/benchmarks-algorithm.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import time
 
 import numpy as np
@@ -40,6 +41,8 @@ def candidates(rng: np.random.Generator, n: int = 1500) -> list[Candidate]:
 def bench_rank(runs: int = 300) -> dict[str, float]:
     rng = np.random.default_rng(1)
     w = current()
+    gc.collect()
+    gc.freeze()  # as the server does at startup (app.py), so full collections stay short
     times = []
     for r in range(runs):
         cs = candidates(rng) if r % 30 == 0 else cs  # noqa: F821 (reused between refreshes)

@@ -31,6 +31,7 @@ from townsquare.store.tables_moderation import (
     status_moderation,
 )
 from townsquare.store.upsert import insert_ignore
+from townsquare.timelines import events
 
 MODERATOR_ROLES = ("moderator", "admin")
 REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
@@ -167,6 +168,11 @@ async def decide(ctx: Context, moderator_id: int | None, req: DecisionRequest) -
             await tx.execute(update(reports).where(reports.c.id == req.report_id).values(
                 resolved_at=now, resolved_by=moderator_id, resolution="actioned"))
         await _notify_decision(ctx, tx, target_account_id, decision_id, req.status_id)
+        if kind.name == "remove" and req.status_id is not None:
+            removed = req.status_id
+            # Open streams drop it too (each subscriber's view is hydrated, so it cannot
+            # come back through them).
+            tx.after_commit(lambda: events.publish_delete(ctx, removed))
     return decision_id
 
 
