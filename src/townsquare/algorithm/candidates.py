@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, select, union_all
+from sqlalchemy import and_, bindparam, false, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.algorithm.candidate import SOURCES, Candidate
@@ -113,14 +113,13 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     return await _hydrate(conn, viewer_id, now, w, found, following, hidden, interests)
 
 
-async def _campaign_echoes(conn: AsyncConnection, ids: list[int]) -> dict[tuple[int, str], int]:
-    """(status, like|reblog) -> how many of its likes or reposts are a campaign repeating
-    itself (a campaign of n members acting on a post counts n - 1 here)."""
+def _echoes_statement() -> Any:
     members = (select(integrity_campaign_members.c.account_id,
                       integrity_campaign_members.c.campaign_id)
                .join(integrity_campaigns,
                      integrity_campaigns.c.id == integrity_campaign_members.c.campaign_id)
                .where(integrity_campaigns.c.active.is_(True))).subquery()
+    ids: Any = bindparam("ids", expanding=True)
     acts = union_all(
         select(favourites.c.status_id.label("sid"), literal("like").label("kind"),
                members.c.campaign_id)
@@ -130,10 +129,18 @@ async def _campaign_echoes(conn: AsyncConnection, ids: list[int]) -> dict[tuple[
         .join(members, members.c.account_id == statuses.c.account_id)
         .where(statuses.c.reblog_of_id.in_(ids)),
     ).subquery()
+    return (select(acts.c.sid, acts.c.kind, func.count())
+            .group_by(acts.c.sid, acts.c.kind, acts.c.campaign_id))
+
+
+_ECHOES = _echoes_statement()  # built once: runs for every ranked page
+
+
+async def _campaign_echoes(conn: AsyncConnection, ids: list[int]) -> dict[tuple[int, str], int]:
+    """(status, like|reblog) -> how many of its likes or reposts are a campaign repeating
+    itself (a campaign of n members acting on a post counts n - 1 here)."""
     out: dict[tuple[int, str], int] = defaultdict(int)
-    for sid, kind, n in (await conn.execute(
-            select(acts.c.sid, acts.c.kind, func.count())
-            .group_by(acts.c.sid, acts.c.kind, acts.c.campaign_id))).all():
+    for sid, kind, n in (await conn.execute(_ECHOES, {"ids": ids})).all():
         out[(sid, kind)] += n - 1
     return out
 

@@ -30,7 +30,9 @@ def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: We
         "features": [list(r.values) for r in page],
         "scores": [r.score for r in page],
     }
-    return zlib.compress(msgspec.json.encode(log), 6)
+    # Level 1: this runs on every served page; it compresses nearly as well and several
+    # times faster than the default.
+    return zlib.compress(msgspec.json.encode(log), 1)
 
 
 def decode_log(blob: bytes) -> dict[str, Any]:
