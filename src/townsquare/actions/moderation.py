@@ -18,7 +18,14 @@ from sqlalchemy import and_, insert, or_, select, update
 
 from townsquare.actions.errors import Conflict, Forbidden, Invalid, NotFound
 from townsquare.context import Context
-from townsquare.moderation.policy import GROUND_TYPES, KINDS, LABELS, PLATFORM_LABELER, RULES
+from townsquare.moderation.policy import (
+    GROUND_TYPES,
+    KINDS,
+    LABELS,
+    MODERATOR_ROLES,
+    PLATFORM_LABELER,
+    RULES,
+)
 from townsquare.store.db import Tx
 from townsquare.store.tables import accounts, notifications, statuses, tokens
 from townsquare.store.tables_moderation import (
@@ -33,7 +40,6 @@ from townsquare.store.tables_moderation import (
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import events
 
-MODERATOR_ROLES = ("moderator", "admin")
 REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
 MAX_TEXT = 5000
 

@@ -99,3 +99,17 @@ async def require_user(request: Request, scope: str) -> int:
 async def viewer_id(request: Request, scope: str = "read:statuses") -> int | None:
     auth = await optional(request, scope)
     return auth.account_id if auth else None
+
+
+async def require_moderator(request: Request, scope: str) -> int:
+    """A user token with `scope` whose account is a moderator or admin (read, not locked:
+    the actions check the role again inside their own transaction)."""
+    from townsquare.moderation.policy import MODERATOR_ROLES
+
+    account_id = await require_user(request, scope)
+    async with ctx_of(request).db.read() as conn:
+        role = (await conn.execute(select(accounts.c.role).where(accounts.c.id == account_id))
+                ).scalar()
+    if role not in MODERATOR_ROLES:
+        raise ApiError(403, "Only moderators can do this")
+    return account_id

@@ -254,6 +254,28 @@ class Token(Entity, kw_only=True):
     created_at: int
 
 
+class FilterKeyword(Entity, kw_only=True):
+    id: str
+    keyword: str
+    whole_word: bool
+
+
+class FilterStatus(Entity, kw_only=True):
+    id: str
+    status_id: str
+
+
+class Filter(Entity, kw_only=True):
+    id: str
+    title: str
+    context: list[str]
+    expires_at: str | None
+    filter_action: str
+    keywords: list[FilterKeyword]
+    statuses: list[FilterStatus]
+    townsquare: dict[str, Any] | None = None
+
+
 class Error(Entity, kw_only=True):
     error: str
     error_description: str | None = None

@@ -17,14 +17,11 @@ from townsquare.api.respond import ok
 from townsquare.api.routing import Routes
 from townsquare.integrity import polls as honest
 from townsquare.integrity import rules
-from townsquare.integrity.campaigns import campaign_of
 from townsquare.model.clock import iso, utc
-from townsquare.moderation.policy import LABELS, PLATFORM_LABELER
-from townsquare.queries.accounts import load_accounts
-from townsquare.queries.trends import established_accounts
-from townsquare.store.tables import poll_options, poll_votes, polls, statuses
-from townsquare.store.tables_integrity import integrity_campaigns, integrity_queue
-from townsquare.store.tables_moderation import labels
+from townsquare.moderation.policy import LABELS
+from townsquare.queries import integrity_view as iv
+from townsquare.queries.statuses import load_statuses
+from townsquare.store.tables import polls
 
 r = Routes()
 
@@ -45,12 +42,9 @@ async def list_campaigns(request: Request) -> Response:
     """Detected coordinated campaigns, strongest first (public)."""
     ctx = auth.ctx_of(request)
     p = await params.parse(request, ListParams)
-    q = select(integrity_campaigns).order_by(integrity_campaigns.c.score.desc(),
-                                             integrity_campaigns.c.id.desc())
-    if not p.include_inactive:
-        q = q.where(integrity_campaigns.c.active.is_(True))
     async with ctx.db.read() as conn:
-        rows = (await conn.execute(q.limit(max(1, min(p.limit, 200))))).all()
+        rows = await iv.campaigns(conn, include_inactive=p.include_inactive,
+                                  limit=max(1, min(p.limit, 200)))
     return ok([{**_campaign(row), "url": ctx.url(f"/api/v1/townsquare/campaigns/{row.id}")}
                for row in rows])
 
@@ -61,16 +55,11 @@ async def campaign(request: Request) -> Response:
     ctx = auth.ctx_of(request)
     cid = params.parse_id(request.path_params["id"], "Campaign")
     async with ctx.db.read() as conn:
-        row = (await conn.execute(select(integrity_campaigns).where(
-            integrity_campaigns.c.id == cid))).first()
-        if row is None:
-            raise not_found("Campaign")
-        from townsquare.store.tables_integrity import integrity_campaign_members as m
-
-        member_ids = list((await conn.execute(select(m.c.account_id).where(
-            m.c.campaign_id == cid))).scalars())
-        members = await load_accounts(conn, ctx.settings, member_ids)
-    return ok({**_campaign(row), "members": [members[a] for a in member_ids if a in members],
+        found = await iv.campaign(conn, ctx.settings, cid)
+    if found is None:
+        raise not_found("Campaign")
+    row, members = found
+    return ok({**_campaign(row), "members": members,
                "links": row.evidence.get("links", []),
                "shared_actions": row.evidence.get("shared_actions", []),
                "method": "Accounts are linked when they act on the same post, near-identical "
@@ -88,26 +77,16 @@ async def poll_integrity(request: Request) -> Response:
     viewer = await auth.viewer_id(request)
     poll_id = params.parse_id(request.path_params["id"], "Poll")
     async with ctx.db.read() as conn:
-        poll = (await conn.execute(select(polls).where(polls.c.id == poll_id))).first()
-        if poll is None:
-            raise not_found("Poll")
-        from townsquare.queries.statuses import load_statuses
-
-        if not await load_statuses(ctx, conn, [poll.status_id], viewer):
-            raise not_found("Poll")  # the post is not visible to this viewer
-        options = (await conn.execute(select(poll_options.c.title).where(
-            poll_options.c.poll_id == poll_id).order_by(poll_options.c.position))).scalars()
-        titles = list(options)
-        votes = [honest.Vote(v.account_id, v.choice, utc(v.created_at)) for v in (
-            await conn.execute(select(poll_votes).where(poll_votes.c.poll_id == poll_id)))]
-        opened = utc(poll.created_at)
-        voters = {v.account_id for v in votes}
-        established = await established_accounts(conn, voters, opened)
-        campaigns = await campaign_of(conn, voters)
-        author = (await conn.execute(select(statuses.c.account_id).where(
-            statuses.c.id == poll.status_id))).scalar_one()
-    hidden = poll.hide_totals and utc(poll.expires_at) > ctx.clock.now() and viewer != author
-    result = honest.honest_result(len(titles), votes, established, campaigns)
+        status_id = (await conn.execute(select(polls.c.status_id).where(polls.c.id == poll_id))
+                     ).scalar()
+        seen = await load_statuses(ctx, conn, [status_id], viewer) if status_id else {}
+        if status_id is None or status_id not in seen:
+            raise not_found("Poll")  # no such poll, or its post is not visible to this viewer
+        found = await iv.poll_integrity(conn, poll_id, viewer, int(seen[status_id].account.id),
+                                        ctx.clock.now())
+    if found is None:
+        raise not_found("Poll")
+    titles, result, hidden = found.titles, found.result, found.hidden
 
     def share(xs: list[float], total: float) -> list[float]:
         return [round(100 * x / total, 1) if total else 0.0 for x in xs]
@@ -143,21 +122,15 @@ async def state_affiliated_media(request: Request) -> Response:
     """The public list of accounts labelled state-affiliated media, the definition, contesting."""
     ctx = auth.ctx_of(request)
     async with ctx.db.read() as conn:
-        rows = (await conn.execute(select(labels.c.account_id, labels.c.decision_id,
-                                          labels.c.created_at).where(
-            labels.c.value == "state-affiliated-media", labels.c.labeler_id == PLATFORM_LABELER,
-            labels.c.status_id.is_(None), labels.c.removed_at.is_(None),
-            labels.c.account_id.is_not(None)).order_by(labels.c.created_at))).all()
-        accounts = await load_accounts(conn, ctx.settings, [r.account_id for r in rows])
+        listed = await iv.state_affiliated(conn, ctx.settings)
     return ok({
         "label": "state-affiliated-media",
         "definition": LABELS["state-affiliated-media"].description,
         "contest": "The labelled account can contest the label by appealing its decision: "
                    "POST /api/v1/townsquare/decisions/:decision_id/appeal (a different "
                    "moderator decides; the outcome is in the public log).",
-        "accounts": [{"account": accounts[r.account_id], "decision_id": str(r.decision_id),
-                      "since": iso(utc(r.created_at))}
-                     for r in rows if r.account_id in accounts]})
+        "accounts": [{"account": x["account"], "decision_id": str(x["decision_id"]),
+                      "since": iso(utc(x["since"]))} for x in listed]})
 
 
 class QueueParams(msgspec.Struct):
@@ -170,22 +143,11 @@ class QueueParams(msgspec.Struct):
 async def integrity_queue_list(request: Request) -> Response:
     """Accounts with signals of undeclared automation, with the evidence (moderators only)."""
     ctx = auth.ctx_of(request)
-    me = await auth.require_user(request, "admin:read")
+    await auth.require_moderator(request, "admin:read")
     p = await params.parse(request, QueueParams)
     async with ctx.db.read() as conn:
-        from townsquare.store.tables import accounts
-
-        role = (await conn.execute(select(accounts.c.role).where(accounts.c.id == me))
-                ).scalar_one()
-        if role not in ("moderator", "admin"):
-            from townsquare.api.errors import ApiError
-
-            raise ApiError(403, "Only moderators can do this")
-        q = select(integrity_queue).order_by(integrity_queue.c.id.desc())
-        q = q.where(integrity_queue.c.resolved_at.is_not(None) if p.resolved
-                    else integrity_queue.c.resolved_at.is_(None))
-        rows = (await conn.execute(q.limit(max(1, min(p.limit, 200))))).all()
-        found = await load_accounts(conn, ctx.settings, [r.account_id for r in rows])
+        rows, found = await iv.automation_queue(conn, ctx.settings, resolved=p.resolved,
+                                                limit=max(1, min(p.limit, 200)))
     return ok([{"id": str(r.id), "account": found[r.account_id], "signals": r.signals,
                 "reasons": r.reasons, "created_at": iso(utc(r.created_at)),
                 "resolved_at": iso(utc(r.resolved_at)) if r.resolved_at else None}

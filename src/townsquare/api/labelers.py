@@ -15,11 +15,10 @@ from townsquare.actions import user_controls
 from townsquare.api import auth, params
 from townsquare.api.respond import ok
 from townsquare.api.routing import Routes
-from townsquare.moderation.policy import LABELS, PLATFORM_LABELER
-from townsquare.store.tables import accounts
+from townsquare.moderation.policy import PLATFORM_LABELER
+from townsquare.queries import choices
 from townsquare.store.tables_moderation import (
     label_preferences,
-    labeler_definitions,
     labeler_subscriptions,
 )
 
@@ -50,23 +49,17 @@ class PolicyParams(msgspec.Struct):
 
 @r.get("/api/v1/townsquare/labelers", response=list[dict[str, Any]])
 async def list_labelers(request: Request) -> Response:
-    """Every labeler with its published label definitions (the platform is labeler 0)."""
+    """Every labeler with its label definitions (the platform is labeler 0); signed in,
+    with the reader's subscription and setting for each label."""
     ctx = auth.ctx_of(request)
+    viewer = await auth.viewer_id(request, "read:accounts")
     async with ctx.db.read() as conn:
-        rows = (await conn.execute(
-            select(labeler_definitions, accounts.c.username)
-            .join(accounts, accounts.c.id == labeler_definitions.c.labeler_id)
-            .order_by(labeler_definitions.c.labeler_id, labeler_definitions.c.value))).all()
-    out: dict[int, dict[str, Any]] = {PLATFORM_LABELER: {
-        "id": "0", "acct": None, "name": "platform",
-        "labels": [{"value": d.value, "description": d.description,
-                    "default_setting": d.default_setting} for d in LABELS.values()]}}
-    for row in rows:
-        entry = out.setdefault(row.labeler_id, {"id": str(row.labeler_id), "acct": row.username,
-                                                "name": row.username, "labels": []})
-        entry["labels"].append({"value": row.value, "description": row.description,
-                                "default_setting": row.default_setting})
-    return ok(list(out.values()))
+        found = await choices.labelers(conn, viewer or 0)
+    return ok([{"id": str(x.id), "acct": None if x.id == PLATFORM_LABELER else x.name,
+                "name": x.name, "subscribed": x.subscribed,
+                "labels": [{"value": d["value"], "description": d["description"],
+                            "default_setting": d["default"], "setting": d["setting"]}
+                           for d in x.labels]} for x in found])
 
 
 @r.post("/api/v1/townsquare/labelers/definitions", params=DefinitionParams,

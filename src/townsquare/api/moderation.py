@@ -65,9 +65,8 @@ async def file_report(request: Request) -> Response:
         status_ids=params.parse_ids(p.status_ids, "Status"), category=p.category,
         rule_ids=p.rule_ids, comment=p.comment, forward=p.forward))
     async with ctx.db.read() as conn:
-        row = (await q.report_queue(conn, resolved=False, limit=10_000))
-        found = next(x for x in row if x.id == report_id)
-        target = (await load_accounts(conn, ctx.settings, [found.target_account_id]))
+        found = await q.one_report(conn, report_id)
+        target = await load_accounts(conn, ctx.settings, [found.target_account_id])
     return ok(_report(found, target[found.target_account_id]))
 
 
@@ -160,12 +159,6 @@ async def appeal(request: Request) -> Response:
     return ok({"id": str(appeal_id), "decision": item})
 
 
-async def _moderator(request: Request, scope: str) -> int:
-    account_id = await auth.require_user(request, scope)
-    ctx = auth.ctx_of(request)
-    async with ctx.db.write() as tx:  # read the role on the writer: sees the latest grant
-        await mod.require_moderator(tx, account_id)
-    return account_id
 
 
 def _report_row(row: Any) -> dict[str, Any]:
@@ -182,7 +175,7 @@ def _report_row(row: Any) -> dict[str, Any]:
        scope="admin:read")
 async def report_queue(request: Request) -> Response:
     """The moderators' queue of reports (oldest first)."""
-    await _moderator(request, "admin:read")
+    await auth.require_moderator(request, "admin:read")
     ctx = auth.ctx_of(request)
     resolved = request.query_params.get("resolved", "false").lower() in ("1", "true")
     async with ctx.db.read() as conn:
@@ -194,7 +187,7 @@ async def report_queue(request: Request) -> Response:
         scope="admin:write")
 async def dismiss(request: Request) -> Response:
     """Close a report without action."""
-    moderator = await _moderator(request, "admin:write")
+    moderator = await auth.require_moderator(request, "admin:write")
     await mod.dismiss_report(auth.ctx_of(request), moderator,
                              params.parse_id(request.path_params["id"], "Report"))
     return ok({})
@@ -217,7 +210,7 @@ class DecisionParams(msgspec.Struct):
         response=dict[str, Any], scope="admin:write")
 async def take_action(request: Request) -> Response:
     """Take a moderation action; its statement of reasons is published in the log."""
-    moderator = await _moderator(request, "admin:write")
+    moderator = await auth.require_moderator(request, "admin:write")
     p = await params.parse(request, DecisionParams)
     ctx = auth.ctx_of(request)
     decision_id = await mod.decide(ctx, moderator, mod.DecisionRequest(
@@ -236,7 +229,7 @@ async def take_action(request: Request) -> Response:
        scope="admin:read")
 async def appeal_queue(request: Request) -> Response:
     """Appeals waiting for a (different) moderator."""
-    await _moderator(request, "admin:read")
+    await auth.require_moderator(request, "admin:read")
     ctx = auth.ctx_of(request)
     pending = request.query_params.get("pending", "true").lower() in ("1", "true")
     async with ctx.db.read() as conn:
@@ -257,7 +250,7 @@ class AppealDecisionParams(msgspec.Struct):
         response=dict[str, Any], scope="admin:write")
 async def decide_appeal(request: Request) -> Response:
     """Uphold or reverse a decision on appeal (not by the moderator who made it)."""
-    moderator = await _moderator(request, "admin:write")
+    moderator = await auth.require_moderator(request, "admin:write")
     p = await params.parse(request, AppealDecisionParams)
     ctx = auth.ctx_of(request)
     await mod.decide_appeal(ctx, moderator, params.parse_id(request.path_params["id"], "Appeal"),

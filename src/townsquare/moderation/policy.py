@@ -42,6 +42,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 )}
 
 SOURCES = ("report", "moderator", "automated")
+MODERATOR_ROLES = ("moderator", "admin")
 GROUND_TYPES = ("law", "rule")
 
 

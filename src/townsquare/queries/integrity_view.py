@@ -18,7 +18,11 @@ from townsquare.moderation.policy import PLATFORM_LABELER
 from townsquare.queries.accounts import load_accounts
 from townsquare.queries.trends import established_accounts
 from townsquare.store.tables import poll_options, poll_votes, polls
-from townsquare.store.tables_integrity import integrity_campaign_members, integrity_campaigns
+from townsquare.store.tables_integrity import (
+    integrity_campaign_members,
+    integrity_campaigns,
+    integrity_queue,
+)
 from townsquare.store.tables_moderation import labels
 
 
@@ -78,3 +82,13 @@ async def state_affiliated(conn: AsyncConnection, settings: Settings) -> list[di
     found = await load_accounts(conn, settings, [r.account_id for r in rows])
     return [{"account": found[r.account_id], "decision_id": r.decision_id,
              "since": r.created_at} for r in rows if r.account_id in found]
+
+
+async def automation_queue(conn: AsyncConnection, settings: Settings, *, resolved: bool,
+                           limit: int) -> tuple[list[Any], dict[int, Any]]:
+    """Queued automation suspects (newest first) and their accounts."""
+    q = select(integrity_queue).order_by(integrity_queue.c.id.desc())
+    q = q.where(integrity_queue.c.resolved_at.is_not(None) if resolved
+                else integrity_queue.c.resolved_at.is_(None))
+    rows = list((await conn.execute(q.limit(limit))).all())
+    return rows, await load_accounts(conn, settings, [r.account_id for r in rows])

@@ -109,6 +109,10 @@ async def report_queue(conn: AsyncConnection, *, resolved: bool, limit: int) -> 
     return list((await conn.execute(stmt.order_by(reports.c.id).limit(limit))).all())
 
 
+async def one_report(conn: AsyncConnection, report_id: int) -> Any:
+    return (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
+
+
 async def appeal_queue(conn: AsyncConnection, *, pending: bool, limit: int) -> list[Any]:
     stmt = (select(appeals, moderation_decisions.c.kind, moderation_decisions.c.facts,
                    moderation_decisions.c.moderator_id, moderation_decisions.c.content_snapshot,

@@ -11,9 +11,9 @@ from townsquare.actions import feeds as feed_actions
 from townsquare.actions import filters as fa
 from townsquare.actions import labelers as la
 from townsquare.actions.errors import ActionError
-from townsquare.api.filters import load_filters
 from townsquare.moderation.policy import LABEL_SETTINGS
 from townsquare.queries import choices
+from townsquare.queries.filters import load_filters
 from townsquare.queries.relationships import edge_list
 from townsquare.store.tables import blocks, mutes
 from townsquare.web import session

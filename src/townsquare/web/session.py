@@ -18,6 +18,7 @@ from starlette.responses import Response
 from townsquare.actions.web_sessions import session_account
 from townsquare.api.entities import Account
 from townsquare.context import Context
+from townsquare.moderation.policy import MODERATOR_ROLES
 from townsquare.queries.accounts import account_entity
 
 SESSION_COOKIE = "townsquare_session"
@@ -44,7 +45,7 @@ class Viewer:
 
     @property
     def moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return self.role in MODERATOR_ROLES
 
 
 def ctx_of(request: Request) -> Context:
