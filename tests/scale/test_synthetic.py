@@ -41,12 +41,17 @@ async def test_loaded_square_serves_timelines(ctx: Context, tmp_path: Path) -> N
             == len(net.follow_src)
         assert (await conn.execute(select(func.count()).select_from(statuses))).scalar() \
             == len(net.post_author)
-        assert (await conn.execute(select(func.count()).select_from(tokens))).scalar() == 50
+        assert (await conn.execute(select(func.count()).select_from(tokens))).scalar() \
+            == len(plan.token_indexes)
         counts = dict((await conn.execute(select(accounts.c.id, accounts.c.followers_count)))
                       .all())
     celeb = int(plan.account_ids[net.celebrities[0]])
     assert counts[celeb] == int((net.follow_dst == net.celebrities[0]).sum())
     assert token_for(3, 0) == "synthetic-3-0"
+    # the first --tokens accounts, and the most-followed ones (the celebrities among them)
+    assert set(range(50)) <= set(plan.token_indexes.tolist())
+    assert set(net.celebrities.tolist()) <= set(plan.token_indexes.tolist())
+    assert (tmp_path / "truth" / "load.json").exists()
     viewer = int(plan.account_ids[0])
     async with ctx.db.read() as conn:  # first read: rebuilt from the database
         page = await ctx.timelines.page(conn, PageQuery(viewer, 20))
@@ -56,3 +61,28 @@ async def test_loaded_square_serves_timelines(ctx: Context, tmp_path: Path) -> N
                                            .where(statuses.c.id.in_(page)))).all())
     assert page and all(authors[s] in followed for s in page)
     assert page == sorted(page, reverse=True)
+
+
+def test_binary_copy_rows_match_the_format() -> None:
+    """Fixed-width and variable-width chunks encode to PostgreSQL's binary COPY rows."""
+    import struct
+    from datetime import UTC, datetime
+
+    from townsquare.synthetic.columns import PG_EPOCH_US, Nullable, encode_binary
+
+    at = datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
+    us = int(at.timestamp()) * 1_000_000 + 123_000 - PG_EPOCH_US
+    fixed = {"id": np.array([1, 2]), "flag": True, "n": np.array([7, 8]), "at": at,
+             "gone": None}
+    types = {"id": "int8", "flag": "bool", "n": "int4", "at": "timestamptz", "gone": "int8",
+             "name": "varchar", "ref": "int8"}
+
+    def row(i: int, n: int) -> bytes:
+        return struct.pack(">hiqiBiiiqi", 5, 8, i, 1, 1, 4, n, 8, us, -1)
+
+    assert encode_binary(fixed, list(fixed), types) == row(1, 7) + row(2, 8)
+    mixed = {"id": np.array([1, 2]), "name": ["é", ""],
+             "ref": Nullable(np.array([5, 6]), np.array([True, False]))}
+    assert encode_binary(mixed, list(mixed), types) == (
+        struct.pack(">hiqi", 3, 8, 1, 2) + "é".encode() + struct.pack(">i", -1)
+        + struct.pack(">hiqiiq", 3, 8, 2, 0, 8, 6))

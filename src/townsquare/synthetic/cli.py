@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import Any
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    import json
+
     from townsquare.cli import _migrate, _settings
     from townsquare.synthetic.load import load
     from townsquare.synthetic.network import Spec, generate
+    from townsquare.synthetic.progress import Progress
 
     settings = _settings(args)
     _migrate(settings)
-    start = time.monotonic()
+    progress = Progress(args.quiet)
+    progress.begin(f"generate {args.accounts:,} accounts (seed {args.seed})")
     net = generate(Spec(accounts=args.accounts, seed=args.seed,
                         posts_per_account=args.posts_per_account))
+    took = progress.end()
     print(f"generated {args.accounts:,} accounts, {len(net.follow_src):,} follows, "
-          f"{len(net.post_author):,} posts, {len(net.like_post):,} likes in "
-          f"{time.monotonic() - start:.1f}s", flush=True)
+          f"{len(net.post_author):,} posts, {len(net.like_post):,} likes in {took:.1f}s",
+          flush=True)
     out = Path(args.truth_dir) if args.truth_dir else settings.data_dir / "synthetic"
-    load(net, settings.resolved_database_url, out, tokens=args.tokens, quiet=args.quiet)
-    print(f"loaded in {time.monotonic() - start:.1f}s total; ground truth in {out}")
+    load(net, settings.resolved_database_url, out, tokens=args.tokens, quiet=args.quiet,
+         progress=progress)
+    stats = json.loads((out / "load.json").read_text())
+    stats["generate_s"] = round(took, 1)
+    stats["total_s"] = round(progress.elapsed(), 1)
+    (out / "load.json").write_text(json.dumps(stats, indent=2))
+    rows = ", ".join(f"{k} {v:,}" for k, v in stats["rows"].items())
+    print(f"loaded in {progress.elapsed():.1f}s total (generate {took:.1f}s, load "
+          f"{stats['load_s']:.1f}s); {rows}; database {stats['database_bytes'] / 2**20:,.0f} MB;"
+          f" peak RSS {stats['peak_rss_mb']:,} MB; ground truth and load.json in {out}",
+          flush=True)
     return 0
 
 
