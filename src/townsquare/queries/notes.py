@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.context import Context
@@ -210,6 +210,13 @@ async def note_with_history(ctx: Context, conn: AsyncConnection, row: Any,
                                      decided_by=x.decided_by, at=iso(utc(x.created_at)))
                     for x in changes]
     return note
+
+
+def has_helpful_note(status_id: Any) -> Any:
+    """SQL truth of "this post carries a note currently rated helpful", for use inside a
+    larger statement (the ranked feeds' hydration, algorithm/candidates.py)."""
+    ns = note_status
+    return exists().where(ns.c.status_id == status_id, ns.c.current_status == c.CRH)
 
 
 async def statuses_with_helpful_notes(conn: AsyncConnection, status_ids: Iterable[int]
