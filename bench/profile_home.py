@@ -1,12 +1,14 @@
 """Profile the home timeline in-process: per-request time and queries beside hello-world.
 
     python bench/profile_home.py [--database-url URL] [--requests 300] [--profile]
+        [--keep DIR]
 
 Seeds a small network through the actions (bench/http_bench.py's seed), then requests
 `/api/v1/timelines/home` as every user in turn through the ASGI app (no sockets), and prints
 the median time per request, queries per request and the ratio to hello-world. `--profile`
 runs the same loop under pyinstrument (`pip install pyinstrument`) and prints where the time
-goes. A benchmark and a profiling aid, not a test.
+goes. `--keep DIR` seeds a SQLite network into DIR once and reuses it on later runs (quicker
+iterations). A benchmark and a profiling aid, not a test.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import statistics
 import sys
 import tempfile
@@ -43,9 +46,16 @@ async def timed(client: httpx.AsyncClient, path: str, tokens: list[str],
 
 
 async def main(args: argparse.Namespace) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="ts-prof-"))
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ts-prof-"))
     url = args.database_url or f"sqlite:///{tmp}/prof.db"
-    tokens = await seed(url, tmp, args.accounts, args.follows, args.posts)
+    saved = tmp / "tokens.json"
+    if args.keep and not args.database_url and saved.exists():
+        tokens = json.loads(saved.read_text())
+    else:
+        tmp.mkdir(parents=True, exist_ok=True)
+        tokens = await seed(url, tmp, args.accounts, args.follows, args.posts)
+        if args.keep and not args.database_url:
+            saved.write_text(json.dumps(tokens))
     settings = Settings(data_dir=tmp, database_url=url, public_url="http://bench",
                         redis_url=args.redis_url)
     app = create_app(settings, start_jobs=False)
@@ -82,4 +92,5 @@ if __name__ == "__main__":
     p.add_argument("--posts", type=int, default=10)
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--keep", metavar="DIR", help="seed SQLite into DIR once, reuse it after")
     asyncio.run(main(p.parse_args()))

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from townsquare.api import scopes as scope_rules
 from townsquare.api.errors import ApiError, unauthorized
 from townsquare.context import Context
+from townsquare.store.fast import Hot
 from townsquare.store.tables import accounts, tokens
 
 
@@ -29,6 +30,7 @@ _TOKEN_QUERY = (
     .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id))
     .where(tokens.c.token_hash == bindparam("hash"), tokens.c.revoked_at.is_(None))
 )
+_TOKEN_HOT = Hot(_TOKEN_QUERY)  # run on the driver (store/fast.py)
 
 
 def hash_token(token: str) -> str:
@@ -60,7 +62,7 @@ async def authenticate(request: Request) -> Auth | None:
     if raw is not None:
         ctx = ctx_of(request)
         async with ctx.db.read() as conn:
-            row = (await conn.execute(_TOKEN_QUERY, {"hash": hash_token(raw)})).first()
+            row = await _TOKEN_HOT.first(conn, {"hash": hash_token(raw)})
         if row is None:
             raise unauthorized()
         if row.suspended_at is not None:

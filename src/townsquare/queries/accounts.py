@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townsquare.api.entities import Account
 from townsquare.config import Settings
 from townsquare.model.clock import iso, utc
+from townsquare.store.fast import Hot
 from townsquare.store.tables import accounts
 
 
@@ -60,12 +61,12 @@ async def load_accounts(conn: AsyncConnection, settings: Settings,
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = (await conn.execute(_ACCOUNTS_BY_ID, {"ids": list(wanted)})).all()
+    rows = await _ACCOUNTS_BY_ID.all(conn, {"ids": list(wanted)})
     return {row.id: account_entity(row, settings) for row in rows}
 
 
-# Built once: every page of statuses loads its accounts with it.
-_ACCOUNTS_BY_ID = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+# Built once, run on the driver (store/fast.py): every page of statuses loads its accounts.
+_ACCOUNTS_BY_ID = Hot(select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True))))
 
 
 async def account_row(conn: AsyncConnection, account_id: int) -> Any:

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import iso, utc
 from townsquare.moderation.policy import LABELS, PLATFORM_LABELER
+from townsquare.store.fast import Hot
 from townsquare.store.tables_moderation import (
     filter_keywords,
     filters,
@@ -70,6 +71,7 @@ LABELS_QUERY = (
            or_(labels.c.status_id.in_(bindparam("sids", expanding=True)),
                labels.c.account_id.in_(bindparam("aids", expanding=True))))
 )
+_LABELS_HOT = Hot(LABELS_QUERY)  # run on the driver (store/fast.py)
 
 
 @dataclass
@@ -117,8 +119,8 @@ async def overlay(conn: AsyncConnection, now: datetime, rows: dict[int, Any],
         prefs = choices.prefs
         out.drop |= choices.hidden & status_ids
 
-    label_rows = (await conn.execute(LABELS_QUERY, {
-        "labelers": list(subscribed), "sids": list(status_ids), "aids": list(author_ids)})).all()
+    label_rows = await _LABELS_HOT.all(conn, {
+        "labelers": list(subscribed), "sids": list(status_ids), "aids": list(author_ids)})
     by_status: dict[int, list[Any]] = defaultdict(list)
     by_account: dict[int, list[Any]] = defaultdict(list)
     for lr in label_rows:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townsquare.context import Context
 from townsquare.notes import constants as c
 from townsquare.queries.notes import TAG_LABELS
+from townsquare.store.fast import Hot
 from townsquare.store.tables_notes import community_notes, note_status
 
 _cn, _ns = community_notes, note_status
@@ -28,6 +29,7 @@ HELPFUL_QUERY = (
     .where(_ns.c.status_id.in_(bindparam("ids", expanding=True)), _ns.c.current_status == c.CRH)
     .order_by(_cn.c.status_id, _ns.c.intercept.desc(), _cn.c.id)
 )
+_HELPFUL_HOT = Hot(HELPFUL_QUERY)  # run on the driver (store/fast.py)
 
 
 async def helpful_notes(ctx: Context, conn: AsyncConnection, status_ids: Iterable[int]
@@ -35,7 +37,7 @@ async def helpful_notes(ctx: Context, conn: AsyncConnection, status_ids: Iterabl
     ids = list(status_ids)
     if not ids:
         return {}
-    rows = (await conn.execute(HELPFUL_QUERY, {"ids": ids})).all()
+    rows = await _HELPFUL_HOT.all(conn, {"ids": ids})
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         out[row.status_id].append({

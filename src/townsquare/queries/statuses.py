@@ -34,6 +34,7 @@ from townsquare.model.visibility import can_see
 from townsquare.queries.accounts import load_accounts
 from townsquare.queries.moderation_view import ViewerChoices, overlay
 from townsquare.queries.notes_view import helpful_notes, with_notes
+from townsquare.store.fast import Hot
 from townsquare.store.tables import (
     apps,
     blocks,
@@ -176,16 +177,19 @@ VIEWER_QUERY = union_all(
 )
 
 
+_VIEWER_HOT = Hot(VIEWER_QUERY)
+
+
 async def _viewer_state(conn: AsyncConnection, viewer_id: int, status_ids: set[int],
                         author_ids: set[int], poll_ids: set[int], now: datetime) -> ViewerState:
     state = ViewerState()
     sets = {"f": state.favourited, "b": state.bookmarked, "p": state.pinned,
             "r": state.reblogged, "F": state.following, "B": state.blocked, "M": state.muted,
             "S": state.choices.subscribed, "H": state.choices.hidden}
-    result = await conn.execute(VIEWER_QUERY, {
+    found = await _VIEWER_HOT.all(conn, {
         "viewer": viewer_id, "sids": list(status_ids), "aids": list(author_ids),
         "pids": list(poll_ids), "now": now})
-    for k, a, b, s in result.all():
+    for k, a, b, s in found:
         if k == "v":
             state.votes[a].append(b)
         elif k == "P":
@@ -224,6 +228,8 @@ OPTIONS_QUERY = (
     .where(poll_options.c.poll_id.in_(bindparam("pids", expanding=True)))
     .order_by(poll_options.c.poll_id, poll_options.c.position)
 )
+_ROWS_HOT = Hot(ROWS_QUERY)
+_OPTIONS_HOT = Hot(OPTIONS_QUERY)
 
 
 @dataclass(frozen=True)
@@ -345,7 +351,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     for _ in range(MAX_DEPTH):
         if not wanted:
             break
-        fetched = (await conn.execute(ROWS_QUERY, {"ids": list(wanted)})).all()
+        fetched = await _ROWS_HOT.all(conn, {"ids": list(wanted)})
         for row in fetched:
             rows[row.id] = row
         wanted = {x for row in fetched for x in (row.reblog_of_id, row.quote_of_id)
@@ -358,8 +364,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     poll_map: dict[int, tuple[_PollRow, list[_Option]]] = {}
     poll_ids = {r.poll_id: sid for sid, r in rows.items() if r.poll_id is not None}
     if poll_ids:
-        for pid, title, votes in (await conn.execute(OPTIONS_QUERY,
-                                                     {"pids": list(poll_ids)})).all():
+        for pid, title, votes in await _OPTIONS_HOT.all(conn, {"pids": list(poll_ids)}):
             sid = poll_ids[pid]
             if sid not in poll_map:
                 r = rows[sid]

@@ -98,6 +98,11 @@ class Connection:
         self._tx = _RunNow()
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself (store/fast.py runs hot reads on it)."""
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
