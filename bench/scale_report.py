@@ -14,6 +14,44 @@ def _f(x: Any, nd: int = 1) -> str:
     return "-" if x is None else f"{x:,.{nd}f}"
 
 
+def size_table(results: list[dict[str, Any]]) -> list[str]:
+    """How latency and memory grow with network size: the runs that recorded the network."""
+    runs = sorted((r for r in results if "network" in r), key=lambda r: r["accounts"])
+    if not runs:
+        return []
+    lines = ["", "## How latency and memory grow with network size", "",
+             "Same flags for every size (`--config scaled --web 1 --workers 1 --viewers 200 "
+             "--runs 3 --seconds 8`), measured one after the other in one session. *Load* is "
+             "`townsquare bench generate` (generate + COPY + indexes and keys + VACUUM "
+             "ANALYZE) on this 2-core box; *peak RSS* is the generator's. Home figures are "
+             "for 200 bench viewers; *at half load* is the fewest connections that reach "
+             "half the 64-connection throughput. *Redis MB* is after the reads (the "
+             "timelines the 200 viewers built), before the posting phase's setup creates "
+             "one key per account. Load average: at the home phase / at the posting phase.",
+             "",
+             "| accounts | follows | posts | likes | max followers | DB size MB | load (s) "
+             "| generator peak RSS MB | hello req/s | home req/s | home/hello "
+             "| home p50 / p99 ms at ~half load (conns) | first read p50 / p99 ms "
+             "| posting req/s | server RSS MB | Redis MB | load avg | date |",
+             "| --- " * 18 + "|"]
+    for r in runs:
+        net, load = r["network"], r["network"].get("load", {})
+        half, hello, home = r.get("home_half", {}), r["hello"], r["home"]
+        lines.append(
+            f"| {r['accounts']:,} | {net['follows']:,} | {net['statuses']:,} "
+            f"| {net['favourites']:,} | {net['max_followers']:,} | {net['database_mb']:,} "
+            f"| {_f(load.get('total_s', load.get('load_s')), 0)} "
+            f"| {_f(load.get('peak_rss_mb'), 0)} | {_f(hello['rps'], 0)} | {_f(home['rps'], 0)} "
+            f"| {100 * home['rps'] / hello['rps']:.1f}% "
+            f"| {_f(half.get('p50'))} / {_f(half.get('p99'))} ({half.get('connections', '-')}) "
+            f"| {_f(r.get('rebuild_ms_p50'))} / {_f(r.get('rebuild_ms_p99'))} "
+            f"| {_f(r.get('posting', {}).get('rps'), 0)} | {_f(r.get('server_rss_mb'), 0)} "
+            f"| {_f(r.get('redis_used_mb_after_reads'))} "
+            f"| {_f(r.get('load_average_home'))} / {_f(r.get('load_average_posting'))} "
+            f"| {r.get('date', '-')} |")
+    return lines
+
+
 def main() -> int:
     results = [json.loads(p.read_text())
                for p in sorted((ROOT / "bench" / "results").glob("scale-*.json"))]
@@ -43,6 +81,7 @@ def main() -> int:
             f"| {_f(posting.get('rps'), 0)} ({_f(r.get('post_mean_followers'), 0)}) "
             f"| {_f(r.get('posting_backlog_drain_s'), 2)} | {_f(r.get('server_rss_mb'), 0)} "
             f"| {_f(r.get('redis_used_mb'))} | {_f(r.get('load_average_1m'))} |")
+    lines += size_table(results)
     lines += ["", "## Cost of a post and delivery time by the author's follower count", "",
               "Sequential posts by one author (median of the posts); *delivered* is from "
               "sending the post to the entry being in every follower's stored timeline "
@@ -53,7 +92,8 @@ def main() -> int:
               "| delivered max ms |", "| --- " * 7 + "|"]
     for r in results:
         for c in r.get("curve", []):
-            lines.append(f"| {r['config']} | {r['accounts']:,} | {c['followers']:,} "
+            share = f" ({100 * c['share']:.0f}% of accounts)" if c.get("share", 0) >= 0.1 else ""
+            lines.append(f"| {r['config']} | {r['accounts']:,} | {c['followers']:,}{share} "
                          f"| {'push' if c['pushed'] else 'pull'} | {_f(c['post_ms_p50'])} "
                          f"| {_f(c['delivered_ms_p50'])} | {_f(c['delivered_ms_max'])} |")
     notes = ROOT / "bench" / "scale_notes.md"

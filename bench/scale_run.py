@@ -157,20 +157,30 @@ async def posting_figures(args: argparse.Namespace, cluster: Cluster) -> dict[st
     ids = [r[0] for r in await db_query(args, "SELECT id FROM accounts ORDER BY id")]
     index = {aid: i for i, aid in enumerate(ids)}
     redis = None
+    out_mb = 0.0
     if args.redis_url:
         import redis.asyncio as aioredis
 
         redis = aioredis.Redis.from_url(args.redis_url, decode_responses=True)
-        async with redis.pipeline(transaction=False) as pipe:
-            for aid in ids:
-                pipe.zadd(f"bench:tl:{aid}", {f"{0:020d}:0:0": 0})
-            await pipe.execute()
+        out_mb = round(int((await redis.info("memory"))["used_memory"]) / 2**20, 1)
+        for k in range(0, len(ids), 50_000):
+            async with redis.pipeline(transaction=False) as pipe:
+                for aid in ids[k:k + 50_000]:
+                    pipe.zadd(f"bench:tl:{aid}", {f"{0:020d}:0:0": 0})
+                await pipe.execute()
+    # Accounts with a bench token: the first --tokens indexes and (since the generator gives
+    # them tokens too) the most-followed accounts, so the curve reaches the largest audience.
+    has_token = {r[0] for r in await db_query(
+        args, "SELECT account_id FROM tokens WHERE app_id IS NULL")}
     rows = await db_query(args, "SELECT id, followers_count FROM accounts")
-    tokened = [(aid, n) for aid, n in rows if index[aid] < args.tokens]
+    tokened = [(aid, n) for aid, n in rows if aid in has_token]
     around100 = sorted(tokened, key=lambda r: abs(r[1] - 100))[:200]
     mean_followers = statistics.mean(n for _, n in around100)
     out: dict[str, Any] = {"post_authors": len(around100),
-                           "post_mean_followers": round(mean_followers, 1)}
+                           "post_mean_followers": round(mean_followers, 1),
+                           "load_average_posting": os.getloadavg()[0]}
+    if redis is not None:
+        out["redis_used_mb_after_reads"] = out_mb
     toks = [token(args, index[a]) for a, _ in around100]
     out["posting"] = wrk(cluster.url, "/api/v1/statuses", connections=32,
                          seconds=args.seconds, tokens=toks, post=True)
@@ -214,7 +224,8 @@ async def posting_figures(args: argparse.Namespace, cluster: Cluster) -> dict[st
                 deliver.append((time.monotonic() - t0) * 1000)
             lat.sort()
             deliver.sort()
-            curve.append({"followers": n, "pushed": n < args.threshold,
+            curve.append({"followers": n, "share": round(n / len(ids), 4),
+                          "pushed": n < args.threshold,
                           "post_ms_p50": round(statistics.median(lat), 2),
                           "delivered_ms_p50": round(statistics.median(deliver), 1),
                           "delivered_ms_max": round(deliver[-1], 1)})
@@ -222,6 +233,23 @@ async def posting_figures(args: argparse.Namespace, cluster: Cluster) -> dict[st
     if redis is not None:
         out["redis_used_mb"] = round(int((await redis.info("memory"))["used_memory"]) / 2**20, 1)
         await redis.aclose()
+    return out
+
+
+async def network_figures(args: argparse.Namespace) -> dict[str, Any]:
+    """Size of the loaded network: rows, database size, and the generator's load.json."""
+    out: dict[str, Any] = {}
+    for name in ("accounts", "follows", "statuses", "favourites"):
+        out[name] = (await db_query(args, f"SELECT count(*) FROM {name}"))[0][0]
+    out["max_followers"] = (await db_query(args, "SELECT max(followers_count) FROM accounts"))[0][0]
+    if args.database_url.startswith("postgresql"):
+        size = await db_query(args, "SELECT pg_database_size(current_database())")
+        out["database_mb"] = round(size[0][0] / 2**20)
+    else:
+        out["database_mb"] = round(
+            (Path(args.data_dir).resolve() / "townsquare.db").stat().st_size / 2**20)
+    if args.truth_dir and (Path(args.truth_dir) / "load.json").exists():
+        out["load"] = json.loads((Path(args.truth_dir) / "load.json").read_text())
     return out
 
 
@@ -242,6 +270,7 @@ def home_figures(args: argparse.Namespace, cluster: Cluster) -> dict[str, Any]:
                            "rebuild_ms_p99": round(first[int(len(first) * 0.99) - 1], 1),
                            "warmup_s": round(time.monotonic() - t0, 1)}
     hello_runs, home_runs = [], []
+    out["load_average_home"] = os.getloadavg()[0]
     for _ in range(args.runs):
         hello_runs.append(wrk(cluster.url, HELLO, connections=64, seconds=args.seconds))
         home_runs.append(wrk(cluster.url, HOME, connections=64, seconds=args.seconds,
@@ -275,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=int, default=8)
     p.add_argument("--delivery-posts", type=int, default=10)
     p.add_argument("--skip-posting", action="store_true")
+    p.add_argument("--truth-dir", default="",
+                   help="the generator's output directory: its load.json (load time, rows, "
+                        "peak memory) goes into the results")
+    p.add_argument("--out", default="", help="results file (default "
+                   "bench/results/scale-<config>-<accounts>.json)")
     args = p.parse_args(argv)
     if args.redis_url:
         import redis
@@ -289,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
                               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                               "web_processes": args.web,
                               "workers": args.workers if args.redis_url else 0,
-                              "date": time.strftime("%Y-%m-%d")}
+                              "date": time.strftime("%Y-%m-%d"),
+                              "load_average_start": os.getloadavg()[0]}
+    result["network"] = asyncio.run(network_figures(args))
     try:
         result.update(home_figures(args, cluster))
         if not args.skip_posting:
@@ -298,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         result["load_average_1m"] = os.getloadavg()[0]  # other work on the machine
     finally:
         cluster.stop()
-    path = ROOT / "bench" / "results" / f"scale-{args.config}-{args.accounts}.json"
+    path = (Path(args.out) if args.out
+            else ROOT / "bench" / "results" / f"scale-{args.config}-{args.accounts}.json")
     path.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0

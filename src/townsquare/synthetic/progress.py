@@ -42,6 +42,7 @@ class Progress:
         self.last = 0.0
         self.timings: dict[str, float] = {}
         self.unit = "rows"
+        self.rows_start: float | None = None
 
     def _write(self, line: str, final: bool) -> None:
         if self.quiet:
@@ -56,6 +57,8 @@ class Progress:
         self.phase, self.phase_total, self.phase_done = phase, total, 0
         self.unit = unit
         self.phase_start = time.monotonic()
+        if self.rows_start is None and unit == "rows" and total:
+            self.rows_start = self.phase_start  # the overall rate counts from the first rows
         self.last = 0.0
         if total == 0 or not self.tty:
             self._write(f"[{self.elapsed():7.1f}s] {phase} ...", final=not self.tty)
@@ -81,9 +84,9 @@ class Progress:
         left = (self.phase_total - self.phase_done) / rate if rate else float("nan")
         line = (f"[{now - self.start:7.1f}s] {self.phase:<14} [{bar:<{width}}] "
                 f"{self.phase_done:>11,}/{self.phase_total:,} {self.unit} {pct:3.0f}% "
-                f"{rate:>9,.0f} {self.unit}/s  ETA {_eta(left)}")
+                + (f"{rate:>9,.0f} rows/s  ETA {_eta(left)}" if self.unit == "rows" else ""))
         if self.total_rows and self.unit == "rows":
-            all_rate = self.rows_done / max(now - self.start, 1e-9)
+            all_rate = self.rows_done / max(now - (self.rows_start or self.start), 1e-9)
             left = (self.total_rows - self.rows_done) / all_rate if all_rate else float("nan")
             line += f" | all {100 * self.rows_done / self.total_rows:3.0f}% ETA {_eta(left)}"
         return line
