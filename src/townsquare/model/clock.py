@@ -34,5 +34,12 @@ def utc(dt: datetime) -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    """Mastodon's timestamp format: UTC with milliseconds and a Z."""
-    return utc(dt).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """Mastodon's timestamp format: UTC with milliseconds and a Z (naive means UTC).
+
+    Every entity carries a few of these, so this avoids strftime: isoformat is ~4x faster."""
+    tz = dt.tzinfo
+    if tz is None:
+        return dt.isoformat(timespec="milliseconds") + "Z"
+    if tz is not UTC and dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return dt.isoformat(timespec="milliseconds")[:23] + "Z"

@@ -56,13 +56,42 @@ def account_entity(row: Any, settings: Settings) -> Account:
     )
 
 
+class EntityCache:
+    """Account entities of this process, reused while the row read for them is unchanged.
+
+    Every page of statuses builds the Account of each author; most of them are the same
+    from page to page. An entry is keyed by the whole row just read from the database (and
+    the base URL), so a changed profile, counter or suspension - made by this process or any
+    other - is a different row and gets a fresh entity: nothing stale can be served. The
+    entities are shared between requests, so callers must not modify them."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._items: dict[int, tuple[tuple[Any, ...], str, Account]] = {}
+        self._size = size
+
+    def entity(self, row: Any, settings: Settings) -> Account:
+        base = settings.base_url
+        hit = self._items.get(row.id)
+        if hit is not None and hit[1] == base and hit[0] == row:
+            return hit[2]
+        account = account_entity(row, settings)
+        if len(self._items) >= self._size:
+            del self._items[next(iter(self._items))]  # the oldest entry
+        self._items[row.id] = (tuple(row), base, account)
+        return account
+
+
+_entities = EntityCache()
+
+
 async def load_accounts(conn: AsyncConnection, settings: Settings,
                         ids: Iterable[int]) -> dict[int, Account]:
     wanted = set(ids)
     if not wanted:
         return {}
     rows = await _ACCOUNTS_BY_ID.all(conn, {"ids": list(wanted)})
-    return {row.id: account_entity(row, settings) for row in rows}
+    entity = _entities.entity
+    return {row.id: entity(row, settings) for row in rows}
 
 
 # Built once, run on the driver (store/fast.py): every page of statuses loads its accounts.

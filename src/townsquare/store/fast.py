@@ -59,31 +59,77 @@ def padded(n: int) -> int:
     return size
 
 
+_FIXED, _ONE, _LIST, _ELEMENT = range(4)
+
+
 class _Plan:
-    """One SQL text (IN lists of fixed sizes) and how to fill its positional parameters."""
+    """One SQL text (IN lists of fixed sizes) and how to fill its positional parameters:
+    segments of values fixed in the statement, single values, and whole IN lists."""
 
-    __slots__ = ("fixed", "indexes", "keys", "processors", "sql")
+    __slots__ = ("list_processors", "segments", "sizes", "sql")
 
-    def __init__(self, sql: str, keys: list[str | None], indexes: list[int],
-                 fixed: list[Any], processors: list[Processor]) -> None:
+    def __init__(self, sql: str, segments: list[tuple[int, Any, Any]],
+                 sizes: dict[str, int], list_processors: dict[str, Processor]) -> None:
         self.sql = sql
-        self.keys = keys  # None: a value fixed in the statement (already processed)
-        self.indexes = indexes
-        self.fixed = fixed
-        self.processors = processors
+        self.segments = segments
+        self.sizes = sizes
+        self.list_processors = list_processors
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
-        out = []
-        for key, index, fixed, proc in zip(self.keys, self.indexes, self.fixed,
-                                           self.processors, strict=True):
-            if key is None:
-                out.append(fixed)
-                continue
-            value = params[key]
-            if index >= 0:
-                value = value[index] if index < len(value) else value[-1]
-            out.append(proc(value) if proc is not None else value)
+        lists = {}
+        for key, size in self.sizes.items():
+            values = list(params[key])
+            if len(values) < size:
+                values.extend([values[-1]] * (size - len(values)))
+            proc = self.list_processors[key]
+            lists[key] = [proc(v) for v in values] if proc is not None else values
+        out: list[Any] = []
+        for kind, a, b in self.segments:
+            if kind == _FIXED:
+                out.extend(a)
+            elif kind == _ONE:
+                value = params[a]
+                out.append(b(value) if b is not None else value)
+            elif kind == _LIST:
+                out.extend(lists[a])
+            else:
+                out.append(lists[a][b])
         return out
+
+
+def _segments(slots: list[tuple[Any, Processor]], sizes: dict[str, int]
+              ) -> tuple[list[tuple[int, Any, Any]], dict[str, Processor]]:
+    """Group a statement's positional values: fixed runs, single values, whole IN lists."""
+    segments: list[tuple[int, Any, Any]] = []
+    list_processors: dict[str, Processor] = {}
+    i = 0
+    while i < len(slots):
+        value, proc = slots[i]
+        if not isinstance(value, _Slot):  # a value written into the statement, literal("f")
+            fixed = proc(value) if proc is not None else value
+            if segments and segments[-1][0] == _FIXED:
+                segments[-1][1].append(fixed)
+            else:
+                segments.append((_FIXED, [fixed], None))
+            i += 1
+            continue
+        if value.index < 0:
+            segments.append((_ONE, value.key, proc))
+            i += 1
+            continue
+        if list_processors.setdefault(value.key, proc) is not proc:
+            raise ValueError(f"values of {value.key!r} are processed differently")
+        size = sizes[value.key]
+        run = slots[i:i + size]
+        if value.index == 0 and len(run) == size and all(
+                isinstance(v, _Slot) and v.key == value.key and v.index == n
+                for n, (v, _) in enumerate(run)):
+            segments.append((_LIST, value.key, None))
+            i += size
+        else:
+            segments.append((_ELEMENT, value.key, value.index))
+            i += 1
+    return segments, list_processors
 
 
 class _Compiled:
@@ -114,26 +160,17 @@ class _Compiled:
             probe[k] = [_Slot(k, i) for i in range(size)]
         state = self.compiled.construct_expanded_state(probe)
         assert state.positiontup is not None  # both drivers take positional parameters
-        keys: list[str | None] = []
-        indexes: list[int] = []
-        fixed: list[Any] = []
-        processors: list[Processor] = []
         binds = self.compiled.binds
+        slots: list[tuple[Any, Processor]] = []
         for name, value in zip(state.positiontup, state.positional_parameters, strict=True):
             proc = state.processors.get(name)
             if proc is None and name in binds:
                 proc = binds[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
-            if isinstance(value, _Slot):
-                keys.append(value.key)
-                indexes.append(value.index)
-                fixed.append(None)
-                processors.append(proc)
-            else:  # a value written into the statement itself, e.g. literal("f")
-                keys.append(None)
-                indexes.append(-1)
-                fixed.append(proc(value) if proc is not None else value)
-                processors.append(None)
-        plan = _Plan(state.statement, keys, indexes, fixed, processors)
+            slots.append((value, proc))
+        by_key = dict(zip(self.expanding, sizes, strict=True))
+        segments, list_processors = _segments(slots, by_key)
+        plan = _Plan(state.statement, segments, {k: n for k, n in by_key.items() if n},
+                     list_processors)
         if len(self.plans) >= _MAX_PLANS:
             self.plans.clear()
         self.plans[sizes] = plan
