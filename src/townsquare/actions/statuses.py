@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from townsquare.actions.errors import Invalid, NotFound
 from townsquare.actions.notify import notify
@@ -28,11 +28,9 @@ from townsquare.store.tables import (
     status_tags,
     statuses,
     tags,
-    users,
 )
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import events
-from townsquare.timelines.base import Entry
 
 
 @dataclass(frozen=True)
@@ -115,43 +113,76 @@ async def visible_status(tx: Tx, status_id: int, viewer_id: int, *,
     return row
 
 
-async def resolve_mentions(tx: Tx, usernames: list[str]) -> dict[str, int]:
+_MENTIONED = (
+    select(accounts.c.username_lower, accounts.c.username, accounts.c.id)
+    .where(accounts.c.username_lower.in_(bindparam("names", expanding=True)),
+           accounts.c.suspended_at.is_(None))
+)
+_TAG_IDS = select(tags.c.name, tags.c.id).where(tags.c.name.in_(bindparam("names",
+                                                                        expanding=True)))
+
+
+async def resolve_mentions(tx: Tx, usernames: list[str]) -> dict[str, tuple[int, str]]:
+    """Mentioned local usernames (lowercased) -> (account id, display-cased username)."""
     if not usernames:
         return {}
-    rows = (await tx.execute(
-        select(accounts.c.username_lower, accounts.c.id)
-        .where(accounts.c.username_lower.in_(usernames), accounts.c.suspended_at.is_(None))
-    )).all()
-    return {name: aid for name, aid in rows}
+    rows = (await tx.execute(_MENTIONED, {"names": usernames})).all()
+    return {low: (aid, name) for low, name, aid in rows}
+
+
+def _tag_cache(ctx: Context) -> dict[str, int]:
+    """Tag name -> id, per process. A tag row is never deleted nor renamed, so an id once
+    committed stays right; entries are added only after the commit that made them visible."""
+    cache: dict[str, int] = ctx.extras.setdefault("posting.tag_ids", {})
+    if len(cache) > 100_000:
+        cache.clear()
+    return cache
 
 
 async def ensure_tags(ctx: Context, tx: Tx, names: list[str]) -> dict[str, int]:
+    """Tag name -> id for every name, creating the missing tags (no query when all are
+    known to this process)."""
     if not names:
         return {}
-    now = ctx.clock.now()
-    await insert_ignore(tx, tags, [{"id": ctx.ids.next(), "name": n, "display_name": n,
-                                    "created_at": now} for n in names], ["name"])
-    rows = (await tx.execute(select(tags.c.name, tags.c.id).where(tags.c.name.in_(names)))).all()
-    return {name: tid for name, tid in rows}
+    cache = _tag_cache(ctx)
+    found = {n: cache[n] for n in names if n in cache}
+    missing = [n for n in names if n not in found]
+    if not missing:
+        return found
+    rows = dict((await tx.execute(_TAG_IDS, {"names": missing})).all())
+    new = [n for n in missing if n not in rows]
+    if new:
+        now = ctx.clock.now()
+        await insert_ignore(tx, tags, [{"id": ctx.ids.next(), "name": n, "display_name": n,
+                                        "created_at": now} for n in new], ["name"])
+        rows.update((await tx.execute(_TAG_IDS, {"names": new})).all())
+
+    async def remember() -> None:
+        cache.update(rows)
+
+    tx.after_commit(remember)
+    return {**found, **rows}
 
 
 async def render_content(ctx: Context, tx: Tx, text: str) -> tuple[str, dict[str, int],
                                                                     dict[str, int]]:
     """(HTML, mentioned username -> id, tag name -> id) for a post text."""
     parsed = parse(text)
-    mentioned = await resolve_mentions(tx, parsed.mentions)
+    found = await resolve_mentions(tx, parsed.mentions)
     tag_ids = await ensure_tags(ctx, tx, parsed.tags)
     base = ctx.settings.base_url
-    urls = {name: f"{base}/@{name}" for name in mentioned}
-    # Profile URLs use the display-cased username; fetch it for links that read well.
-    if mentioned:
-        rows = (await tx.execute(select(accounts.c.username_lower, accounts.c.username)
-                                 .where(accounts.c.id.in_(mentioned.values())))).all()
-        urls = {low: f"{base}/@{name}" for low, name in rows}
+    # Profile URLs use the display-cased username, for links that read well.
+    urls = {low: f"{base}/@{name}" for low, (_, name) in found.items()}
+    mentioned = {low: aid for low, (aid, _) in found.items()}
     return render(text, urls, base + "/tags/{tag}"), mentioned, tag_ids
 
 
 async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
+    """Post; returns the new status id once it is committed. What can be checked without the
+    database is checked here; the rest, and the writing, is done by this process's post
+    writer with other posts made at the same moment (actions/posting.py)."""
+    from townsquare.actions.posting import writer
+
     validate_text(ctx, new)
     options: list[str] = []
     if new.poll is not None:
@@ -159,89 +190,7 @@ async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
             options = poll_rules.validate(new.poll.options, new.poll.expires_in, poll_limits(ctx))
         except poll_rules.PollError as exc:
             raise Invalid(f"Validation failed: {exc}") from None
-    now = ctx.clock.now()
-    async with ctx.db.write() as tx:
-        visibility = new.visibility
-        if visibility is None:
-            visibility = (await tx.execute(select(users.c.default_visibility)
-                                           .where(users.c.account_id == author_id))
-                          ).scalar_one_or_none() or "public"
-        parent = None
-        if new.in_reply_to_id is not None:
-            parent = await visible_status(tx, new.in_reply_to_id, author_id)
-            from townsquare.actions.user_controls import check_reply_allowed
-
-            await check_reply_allowed(tx, parent, author_id)
-            if parent.reblog_of_id is not None:
-                raise Invalid("Validation failed: cannot reply to a repost; reply to the post")
-        quoted = None
-        if new.quote_id is not None:
-            quoted = await visible_status(tx, new.quote_id, author_id)
-            if quoted.reblog_of_id is not None:
-                quoted = await visible_status(tx, quoted.reblog_of_id, author_id)
-            if quoted.visibility not in ("public", "unlisted") and quoted.account_id != author_id:
-                raise Invalid("Validation failed: only public and unlisted posts can be quoted")
-        if new.media_ids:
-            owned = (await tx.execute(
-                select(media.c.id).where(media.c.id.in_(new.media_ids),
-                                         media.c.account_id == author_id,
-                                         media.c.status_id.is_(None))
-            )).scalars().all()
-            if len(set(owned)) != len(set(new.media_ids)):
-                raise Invalid("Validation failed: unknown or already attached media")
-
-        content, mentioned, tag_ids = await render_content(ctx, tx, new.text)
-        status_id = ctx.ids.next()
-        conversation_id = (parent.conversation_id or parent.id) if parent is not None \
-            else status_id
-        await tx.execute(insert(statuses).values(
-            id=status_id, account_id=author_id, text=new.text, content=content,
-            spoiler_text=new.spoiler_text, visibility=visibility,
-            sensitive=new.sensitive or bool(new.spoiler_text), language=new.language,
-            in_reply_to_id=parent.id if parent is not None else None,
-            in_reply_to_account_id=parent.account_id if parent is not None else None,
-            quote_of_id=quoted.id if quoted is not None else None,
-            conversation_id=conversation_id, application_id=new.application_id,
-            replies_count=0, reblogs_count=0, favourites_count=0, quotes_count=0,
-            created_at=now,
-        ))
-        if mentioned:
-            await tx.execute(insert(status_mentions), [
-                {"status_id": status_id, "account_id": aid} for aid in mentioned.values()])
-        if tag_ids:
-            await tx.execute(insert(status_tags), [
-                {"status_id": status_id, "tag_id": tid} for tid in tag_ids.values()])
-        for position, media_id in enumerate(new.media_ids):
-            await tx.execute(update(media).where(media.c.id == media_id)
-                             .values(status_id=status_id, position=position))
-        if new.poll is not None:
-            poll_id = ctx.ids.next()
-            await tx.execute(insert(polls).values(
-                id=poll_id, status_id=status_id, multiple=new.poll.multiple,
-                hide_totals=new.poll.hide_totals, votes_count=0, voters_count=0,
-                expires_at=now + timedelta(seconds=new.poll.expires_in), created_at=now))
-            await tx.execute(insert(poll_options), [
-                {"poll_id": poll_id, "position": i, "title": title, "votes_count": 0}
-                for i, title in enumerate(options)])
-
-        public = counted_publicly(visibility)
-        await tx.execute(update(accounts).where(accounts.c.id == author_id).values(
-            statuses_count=accounts.c.statuses_count + (1 if public else 0),
-            last_status_at=now))
-        if parent is not None and public:
-            await tx.execute(update(statuses).where(statuses.c.id == parent.id)
-                             .values(replies_count=statuses.c.replies_count + 1))
-        if quoted is not None and public:
-            await tx.execute(update(statuses).where(statuses.c.id == quoted.id)
-                             .values(quotes_count=statuses.c.quotes_count + 1))
-
-        await notify(ctx, tx, list(mentioned.values()), author_id, "mention", status_id)
-        if quoted is not None and quoted.account_id not in mentioned.values():
-            await notify(ctx, tx, [quoted.account_id], author_id, "quote", status_id)
-        await ctx.timelines.deliver(tx, Entry(status_id, author_id, author_id, visibility,
-                                              tuple(mentioned.values())))
-        tx.after_commit(lambda: events.publish_update(ctx, status_id))  # streaming, all processes
-    return status_id
+    return await writer(ctx).submit(author_id, new, options, ctx.clock.now())
 
 
 # --- delete -----------------------------------------------------------------------------

@@ -24,6 +24,18 @@ class Entry:
     origin_author_id: int
     visibility: str
     mentioned_ids: tuple[int, ...] = ()
+    followers: int | None = None  # the author's follower count, when the caller knows it
+
+
+def pushes_to_followers(entry: Entry, followers: int, threshold: int) -> bool:
+    """Hybrid fan-out: followers get the entry pushed unless it is direct or its author is
+    at or above the threshold (then it is merged at read time)."""
+    return entry.visibility != "direct" and followers < threshold
+
+
+def mentioned_readers(entry: Entry) -> tuple[int, ...]:
+    """Who gets a followers-only or direct entry because it mentions them."""
+    return entry.mentioned_ids if entry.visibility in ("private", "direct") else ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,10 @@ class PageQuery:
 class HomeTimelines(Protocol):
     async def deliver(self, tx: Tx, entry: Entry) -> None:
         """Put a new post into its author's and its readers' home timelines."""
+
+    async def deliver_many(self, tx: Tx, entries: list[Entry]) -> None:
+        """`deliver` for several new posts of one transaction, in as few statements as
+        the store allows."""
 
     async def followed(self, tx: Tx, follower_id: int, target_id: int) -> None:
         """Backfill the target's recent posts after a new follow."""

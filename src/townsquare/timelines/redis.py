@@ -25,7 +25,13 @@ from townsquare.store.db import Database, Tx
 from townsquare.store.tables import statuses
 from townsquare.timelines import truth
 from townsquare.timelines.activity import Activity
-from townsquare.timelines.base import Entry, PageQuery, merge_pages
+from townsquare.timelines.base import (
+    Entry,
+    PageQuery,
+    mentioned_readers,
+    merge_pages,
+    pushes_to_followers,
+)
 from townsquare.timelines.big import BigAccounts
 from townsquare.timelines.sql import BACKFILL
 from townsquare.timelines.tuning import Tuning
@@ -89,34 +95,50 @@ class RedisHomeTimelines:
                                     args=[*members, self.tuning.cap])
 
     async def deliver(self, tx: Tx, entry: Entry) -> None:
-        readers = {entry.author_id}
-        if entry.visibility in ("private", "direct"):
-            readers.update(entry.mentioned_ids)
-        fan_out = entry.visibility != "direct" and \
-            await truth.followers_count(tx, entry.author_id) < self.tuning.fanout_threshold
-        m = member(entry.status_id, entry.author_id, entry.origin_author_id)
-        payload = {"member": m, "author_id": entry.author_id,
-                   "repost": entry.origin_author_id != entry.author_id}
+        await self.deliver_many(tx, [entry])
+
+    async def deliver_many(self, tx: Tx, entries: list[Entry]) -> None:
+        """After commit: each entry into its author's (and mentioned readers') timeline in one
+        pipelined round trip, then one fan-out job for all the entries pushed to followers."""
+        direct: list[tuple[list[int], str]] = []
+        fan_out: list[dict[str, Any]] = []
+        for e in entries:
+            followers = e.followers if e.followers is not None \
+                else await truth.followers_count(tx, e.author_id)
+            m = member(e.status_id, e.author_id, e.origin_author_id)
+            direct.append((sorted({e.author_id, *mentioned_readers(e)}), m))
+            if pushes_to_followers(e, followers, self.tuning.fanout_threshold):
+                fan_out.append({"member": m, "author_id": e.author_id,
+                                "repost": e.origin_author_id != e.author_id})
 
         async def after() -> None:
-            await self.push(sorted(readers), [m])
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for readers, m in direct:
+                    await self._push_script(keys=[self.key(a) for a in readers],
+                                            args=[m, self.tuning.cap], client=pipe)
+                await pipe.execute()
             if fan_out:
-                await self._jobs.send("timelines.fanout", payload)
+                await self._jobs.send("timelines.fanout", {"entries": fan_out})
 
         tx.after_commit(after)
 
     async def _fanout_job(self, payload: dict[str, Any]) -> None:
-        """Find the active followers and push to them, in batches of `batch_size`."""
-        stmt = truth.push_followers(int(payload["author_id"]), bool(payload["repost"]),
+        """Find each entry's active followers and push to them, in batches of `batch_size`.
+        The payload is one entry (`member`, `author_id`, `repost`) or several (`entries`)."""
+        for entry in payload.get("entries") or [payload]:
+            await self._fanout(entry)
+
+    async def _fanout(self, entry: dict[str, Any]) -> None:
+        stmt = truth.push_followers(int(entry["author_id"]), bool(entry["repost"]),
                                     self._clock.now(), self.tuning.inactive_days)
         async with self._db.read() as conn:
             followers = [r for (r,) in (await conn.execute(stmt)).all()]
         size = self.tuning.batch_size
         if len(followers) <= size:
-            await self.push(followers, [payload["member"]])
+            await self.push(followers, [entry["member"]])
             return
         for i in range(0, len(followers), size):
-            await self._jobs.send("timelines.push", {"member": payload["member"],
+            await self._jobs.send("timelines.push", {"member": entry["member"],
                                                      "ids": followers[i:i + size]})
 
     async def _push_job(self, payload: dict[str, Any]) -> None:

@@ -9,24 +9,50 @@ Followers away longer than the inactive period are skipped and rebuilt when they
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, literal, or_, select
+from sqlalchemy import BigInteger, bindparam, delete, insert, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import Clock
 from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.db import Database, Tx
-from townsquare.store.tables import home_timeline, statuses
+from townsquare.store.tables import home_timeline, statuses, users
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import truth
 from townsquare.timelines.activity import Activity
-from townsquare.timelines.base import Entry, PageQuery, merge_pages
+from townsquare.timelines.base import (
+    Entry,
+    PageQuery,
+    mentioned_readers,
+    merge_pages,
+    pushes_to_followers,
+)
 from townsquare.timelines.big import BigAccounts
 from townsquare.timelines.tuning import Tuning
 
 BACKFILL = 40  # posts of a newly followed account put into the follower's home timeline
+
+_D_STATUS = bindparam("d_status", type_=BigInteger)
+_D_AUTHOR = bindparam("d_author", type_=BigInteger)
+_D_ORIGIN = bindparam("d_origin", type_=BigInteger)
+_D_SINCE = bindparam("d_since", type_=users.c.created_at.type)
+
+
+@functools.cache
+def _delivery(push: bool, repost: bool) -> Any:
+    """INSERT of one entry into its author's home timeline and, with `push`, into those of
+    their active followers (built once per kind, run with each entry's parameters)."""
+    readers: Any = select(_D_AUTHOR.label("reader"))
+    if push:
+        followers = truth.push_followers_since(_D_AUTHOR, repost, _D_SINCE)
+        readers = union(followers, readers)
+    r = readers.subquery()
+    return insert(home_timeline).from_select(
+        ["account_id", "status_id", "author_id", "origin_author_id"],
+        select(r.c[0], _D_STATUS, _D_AUTHOR, _D_ORIGIN))
 
 
 class SqlHomeTimelines:
@@ -39,28 +65,29 @@ class SqlHomeTimelines:
         self.big = BigAccounts(self.tuning.fanout_threshold)
 
     async def deliver(self, tx: Tx, entry: Entry) -> None:
-        values = {"status_id": entry.status_id, "author_id": entry.author_id,
-                  "origin_author_id": entry.origin_author_id}
-        readers: set[int] = {entry.author_id}
-        if entry.visibility != "direct" and \
-                await truth.followers_count(tx, entry.author_id) < self.tuning.fanout_threshold:
-            who = truth.push_followers(entry.author_id, entry.origin_author_id != entry.author_id,
-                                       self._clock.now(), self.tuning.inactive_days).subquery()
-            followers = select(who.c.account_id, literal(entry.status_id),
-                               literal(entry.author_id), literal(entry.origin_author_id))
-            await tx.execute(insert(home_timeline).from_select(
-                ["account_id", "status_id", "author_id", "origin_author_id"], followers))
-        if entry.visibility in ("private", "direct"):
-            readers.update(entry.mentioned_ids)
-        if readers:
-            existing = {r for (r,) in (await tx.execute(
-                select(home_timeline.c.account_id).where(
-                    home_timeline.c.status_id == entry.status_id,
-                    home_timeline.c.account_id.in_(readers))
-            )).all()}
-            rows = [{"account_id": r, **values} for r in readers - existing]
-            if rows:
-                await tx.execute(insert(home_timeline), rows)
+        await self.deliver_many(tx, [entry])
+
+    async def deliver_many(self, tx: Tx, entries: list[Entry]) -> None:
+        """One INSERT ... SELECT per kind of entry (pushed or not, post or repost), run for
+        every entry of that kind at once: the author, plus their active followers when pushed.
+        Followers-only and direct entries also go to the accounts they mention."""
+        since = self._clock.now() - timedelta(days=self.tuning.inactive_days)
+        kinds: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+        mentioned: list[dict[str, Any]] = []
+        for e in entries:
+            followers = e.followers if e.followers is not None \
+                else await truth.followers_count(tx, e.author_id)
+            push = pushes_to_followers(e, followers, self.tuning.fanout_threshold)
+            kinds.setdefault((push, e.origin_author_id != e.author_id), []).append(
+                {"d_status": e.status_id, "d_author": e.author_id,
+                 "d_origin": e.origin_author_id, "d_since": since})
+            mentioned.extend({"account_id": r, "status_id": e.status_id,
+                              "author_id": e.author_id, "origin_author_id": e.origin_author_id}
+                             for r in mentioned_readers(e) if r != e.author_id)
+        for (push, repost), params in kinds.items():
+            await tx.execute(_delivery(push, repost), params)
+        if mentioned:  # a mentioned follower has it already
+            await insert_ignore(tx, home_timeline, mentioned, ["account_id", "status_id"])
 
     async def followed(self, tx: Tx, follower_id: int, target_id: int) -> None:
         recent = (

@@ -108,9 +108,16 @@ def active_since(now: datetime, inactive_days: int) -> Any:
 
 def push_followers(author_id: int, is_repost: bool, now: datetime, inactive_days: int) -> Any:
     """SELECT of the follower ids a post is pushed to: local, active, wanting reposts."""
+    return push_followers_since(author_id, is_repost, now - timedelta(days=inactive_days))
+
+
+def push_followers_since(author_id: Any, is_repost: bool, since: Any) -> Any:
+    """`push_followers` with the oldest activity still pushed to; `author_id` and `since` may
+    be bind parameters, for statements built once."""
     stmt = (select(follows.c.account_id)
             .join(users, users.c.account_id == follows.c.account_id)
-            .where(follows.c.target_account_id == author_id, active_since(now, inactive_days)))
+            .where(follows.c.target_account_id == author_id,
+                   func.coalesce(users.c.last_active_at, users.c.created_at) >= since))
     if is_repost:
         stmt = stmt.where(follows.c.show_reblogs.is_(True))
     return stmt

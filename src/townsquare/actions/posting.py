@@ -1,0 +1,314 @@
+"""Writing new posts: one writer per process, several concurrent posts per transaction.
+
+`create_status` (actions/statuses.py) checks what needs no database and hands the post to
+this process's `PostWriter`, then waits for its id. The writer takes every post waiting (up
+to MAX_BATCH) and writes them in one transaction (group commit):
+
+1. checks, post by post, with reads only: the author's default visibility and follower count
+   (one query for the whole batch), the reply parent and the quoted post (which the author
+   must be able to see), the parent's reply policy, the media's owner. A post that fails a
+   check gets its own error (a 4xx) and writes nothing, so the others are unaffected;
+2. the writes of every post that passed, one statement per kind for the whole batch (an
+   executemany): statuses, mentions, tags, media, counters, notifications, and delivery
+   (timelines/: on SQL one INSERT ... SELECT per kind of entry, on Redis after commit);
+3. one commit. Only then does each caller get its id: an acknowledged post is committed.
+
+If the transaction fails for any other reason (a database error), it is rolled back whole
+and its posts are written again one by one, so an error stays with the post that caused it
+and nothing is left half-written. After-commit work (Redis delivery, streaming events) runs
+before the callers are answered, each piece on its own so one failure cannot stop the rest.
+
+Why: on SQLite every write transaction is serialised and its commit writes every page it
+touched (a post to 100 followers dirties ~200 index pages), so sharing one commit between
+posts whose followers overlap saves most of it; on both databases one statement for many
+posts costs SQLAlchemy's per-statement overhead once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from townsquare.actions.errors import ActionError, Invalid, NotFound
+from townsquare.actions.notify import notify
+from townsquare.actions.statuses import NewStatus, render_content, visible_status
+from townsquare.context import Context
+from townsquare.model.visibility import counted_publicly
+from townsquare.store.db import Tx
+from townsquare.store.tables import (
+    accounts,
+    media,
+    poll_options,
+    polls,
+    status_mentions,
+    status_tags,
+    statuses,
+    users,
+)
+from townsquare.timelines import events
+from townsquare.timelines.base import Entry
+
+log = logging.getLogger("townsquare.posting")
+
+MAX_BATCH = 32  # posts per transaction: bounds the time the writer holds SQLite's lock
+
+# Statements built once; each runs with a list of parameter sets (one per post).
+_AUTHORS = (
+    select(accounts.c.id, accounts.c.followers_count, users.c.default_visibility)
+    .select_from(accounts.outerjoin(users, users.c.account_id == accounts.c.id))
+    .where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+)
+_OWNED_MEDIA = select(media.c.id).where(
+    media.c.id.in_(bindparam("ids", expanding=True)),
+    media.c.account_id == bindparam("author"), media.c.status_id.is_(None))
+_INSERT_STATUS = insert(statuses)
+_INSERT_MENTION = insert(status_mentions)
+_INSERT_TAG = insert(status_tags)
+_ATTACH_MEDIA = (update(media).where(media.c.id == bindparam("p_media"))
+                 .values(status_id=bindparam("p_status"), position=bindparam("p_position")))
+_COUNT_POSTS = (update(accounts).where(accounts.c.id == bindparam("p_account"))
+                .values(statuses_count=accounts.c.statuses_count + bindparam("p_count"),
+                        last_status_at=bindparam("p_at")))
+_COUNT_REPLY = (update(statuses).where(statuses.c.id == bindparam("p_status"))
+                .values(replies_count=statuses.c.replies_count + 1))
+_COUNT_QUOTE = (update(statuses).where(statuses.c.id == bindparam("p_status"))
+                .values(quotes_count=statuses.c.quotes_count + 1))
+
+
+@dataclass(eq=False)
+class _Post:
+    author_id: int
+    new: NewStatus
+    options: list[str]
+    now: datetime
+    future: asyncio.Future[int]
+    # Found by the checks, then by the writes.
+    error: BaseException | None = None
+    visibility: str = "public"
+    followers: int = 0
+    parent: Any = None
+    quoted: Any = None
+    status_id: int = 0
+    content: str = ""
+    mentioned: dict[str, int] = field(default_factory=dict)
+    tag_ids: dict[str, int] = field(default_factory=dict)
+
+
+class _BatchTx(Tx):
+    """The batch's transaction, keeping its after-commit work for the writer to run."""
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx.conn)
+
+    @property
+    def after(self) -> list[Callable[[], Awaitable[None]]]:
+        return self._after
+
+
+class PostWriter:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._queue: list[_Post] = []
+        self._running = False
+        self._task: asyncio.Task[None] | None = None  # held so it is not collected
+
+    async def submit(self, author_id: int, new: NewStatus, options: list[str],
+                     now: datetime) -> int:
+        """Queue a post (validated without the database) and wait until it is committed."""
+        loop = asyncio.get_running_loop()
+        post = _Post(author_id, new, options, now, loop.create_future())
+        self._queue.append(post)
+        if not self._running:
+            self._running = True
+            self._task = loop.create_task(self._run())
+        # A caller that goes away does not cancel a post already being written.
+        return await asyncio.shield(post.future)
+
+    async def _run(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                await self._write(batch)
+                await asyncio.sleep(0)  # let the requests just answered and new ones run
+        finally:
+            self._running = False
+            for post in self._queue:  # only if this task itself was cancelled
+                if not post.future.done():
+                    post.future.set_exception(RuntimeError("the post writer stopped"))
+            self._queue = []
+
+    async def _write(self, batch: list[_Post]) -> None:
+        try:
+            await self._transaction(batch)
+        except Exception as exc:
+            if len(batch) > 1:
+                # Rolled back whole: write each post alone, so the error stays with its post.
+                log.warning("a batch of %d posts failed (%s); writing them one by one",
+                            len(batch), exc)
+                for post in batch:
+                    post.error = None
+                    await self._write([post])
+                return
+            _settle(batch[0], exc)
+        except BaseException as exc:
+            for post in batch:
+                _settle(post, exc)
+            raise
+
+    async def _transaction(self, batch: list[_Post]) -> None:
+        ctx = self._ctx
+        async with ctx.db.write() as real:
+            tx = _BatchTx(real)
+            authors = {r.id: r for r in (await tx.execute(
+                _AUTHORS, {"ids": sorted({p.author_id for p in batch})})).all()}
+            for post in batch:
+                try:
+                    await _check(tx, post, authors.get(post.author_id))
+                except ActionError as exc:
+                    post.error = exc
+            ready = [p for p in batch if p.error is None]
+            if ready:
+                await _write_posts(ctx, tx, ready)
+        # Committed: every post of `ready` exists. Finish the after-commit work, then answer.
+        for fn in tx.after:
+            try:
+                await fn()
+            except Exception:
+                log.exception("after-commit work of a post failed")
+        for post in batch:
+            _settle(post, post.error)
+
+
+def _settle(post: _Post, error: BaseException | None) -> None:
+    if post.future.done():
+        return
+    if error is None:
+        post.future.set_result(post.status_id)
+    else:
+        post.future.set_exception(error)
+
+
+async def _check(tx: Tx, post: _Post, author: Any) -> None:
+    """Everything about a post that needs the database and can refuse it; reads only."""
+    from townsquare.actions.user_controls import check_reply_allowed
+
+    new = post.new
+    if author is None:
+        raise NotFound("Account")
+    post.followers = int(author.followers_count or 0)
+    post.visibility = new.visibility or author.default_visibility or "public"
+    if new.in_reply_to_id is not None:
+        parent = await visible_status(tx, new.in_reply_to_id, post.author_id)
+        await check_reply_allowed(tx, parent, post.author_id)
+        if parent.reblog_of_id is not None:
+            raise Invalid("Validation failed: cannot reply to a repost; reply to the post")
+        post.parent = parent
+    if new.quote_id is not None:
+        quoted = await visible_status(tx, new.quote_id, post.author_id)
+        if quoted.reblog_of_id is not None:
+            quoted = await visible_status(tx, quoted.reblog_of_id, post.author_id)
+        if quoted.visibility not in ("public", "unlisted") and quoted.account_id != post.author_id:
+            raise Invalid("Validation failed: only public and unlisted posts can be quoted")
+        post.quoted = quoted
+    if new.media_ids:
+        owned = (await tx.execute(_OWNED_MEDIA, {"ids": new.media_ids,
+                                                 "author": post.author_id})).scalars().all()
+        if len(set(owned)) != len(set(new.media_ids)):
+            raise Invalid("Validation failed: unknown or already attached media")
+
+
+async def _write_posts(ctx: Context, tx: Tx, posts: list[_Post]) -> None:
+    """The writes of posts that passed their checks; nothing here refuses a post."""
+    rows = []
+    for p in posts:
+        p.content, p.mentioned, p.tag_ids = await render_content(ctx, tx, p.new.text)
+        p.status_id = ctx.ids.next()
+        new, parent = p.new, p.parent
+        rows.append({
+            "id": p.status_id, "account_id": p.author_id, "text": new.text,
+            "content": p.content, "spoiler_text": new.spoiler_text, "visibility": p.visibility,
+            "sensitive": new.sensitive or bool(new.spoiler_text), "language": new.language,
+            "in_reply_to_id": parent.id if parent is not None else None,
+            "in_reply_to_account_id": parent.account_id if parent is not None else None,
+            "quote_of_id": p.quoted.id if p.quoted is not None else None,
+            "conversation_id": (parent.conversation_id or parent.id) if parent is not None
+            else p.status_id,
+            "application_id": new.application_id, "replies_count": 0, "reblogs_count": 0,
+            "favourites_count": 0, "quotes_count": 0, "created_at": p.now})
+    await tx.execute(_INSERT_STATUS, rows)
+
+    mentions = [{"status_id": p.status_id, "account_id": aid}
+                for p in posts for aid in p.mentioned.values()]
+    if mentions:
+        await tx.execute(_INSERT_MENTION, mentions)
+    tagged = [{"status_id": p.status_id, "tag_id": tid}
+              for p in posts for tid in p.tag_ids.values()]
+    if tagged:
+        await tx.execute(_INSERT_TAG, tagged)
+    attached = [{"p_media": mid, "p_status": p.status_id, "p_position": i}
+                for p in posts for i, mid in enumerate(p.new.media_ids)]
+    if attached:
+        await tx.execute(_ATTACH_MEDIA, attached)
+    for p in posts:
+        if p.new.poll is not None:
+            await _insert_poll(ctx, tx, p)
+
+    # Counters: only of posts everyone may see (a number must not reveal a private post);
+    # rows in id order, so concurrent transactions lock them in the same order.
+    counts: dict[int, tuple[int, datetime]] = {}
+    for p in posts:
+        n, at = counts.get(p.author_id, (0, p.now))
+        counts[p.author_id] = (n + counted_publicly(p.visibility), max(at, p.now))
+    await tx.execute(_COUNT_POSTS, [{"p_account": a, "p_count": n, "p_at": at}
+                                    for a, (n, at) in sorted(counts.items())])
+    public = [p for p in posts if counted_publicly(p.visibility)]
+    replied = sorted(p.parent.id for p in public if p.parent is not None)
+    if replied:
+        await tx.execute(_COUNT_REPLY, [{"p_status": i} for i in replied])
+    quoted = sorted(p.quoted.id for p in public if p.quoted is not None)
+    if quoted:
+        await tx.execute(_COUNT_QUOTE, [{"p_status": i} for i in quoted])
+
+    for p in posts:
+        mentioned = list(p.mentioned.values())
+        if mentioned:
+            await notify(ctx, tx, mentioned, p.author_id, "mention", p.status_id)
+        if p.quoted is not None and p.quoted.account_id not in mentioned:
+            await notify(ctx, tx, [p.quoted.account_id], p.author_id, "quote", p.status_id)
+
+    await ctx.timelines.deliver_many(tx, [
+        Entry(p.status_id, p.author_id, p.author_id, p.visibility,
+              tuple(p.mentioned.values()), followers=p.followers) for p in posts])
+    for p in posts:
+        tx.after_commit(_publisher(ctx, p.status_id))  # streaming, all processes
+
+
+def _publisher(ctx: Context, status_id: int) -> Callable[[], Awaitable[None]]:
+    return lambda: events.publish_update(ctx, status_id)
+
+
+async def _insert_poll(ctx: Context, tx: Tx, p: _Post) -> None:
+    assert p.new.poll is not None
+    poll_id = ctx.ids.next()
+    await tx.execute(insert(polls).values(
+        id=poll_id, status_id=p.status_id, multiple=p.new.poll.multiple,
+        hide_totals=p.new.poll.hide_totals, votes_count=0, voters_count=0,
+        expires_at=p.now + timedelta(seconds=p.new.poll.expires_in), created_at=p.now))
+    await tx.execute(insert(poll_options), [
+        {"poll_id": poll_id, "position": i, "title": title, "votes_count": 0}
+        for i, title in enumerate(p.options)])
+
+
+def writer(ctx: Context) -> PostWriter:
+    """This process's post writer for `ctx`."""
+    found = ctx.extras.get("posting.writer")
+    if found is None:
+        found = ctx.extras["posting.writer"] = PostWriter(ctx)
+    assert isinstance(found, PostWriter)
+    return found
