@@ -1,13 +1,21 @@
 """Benchmark: whole For you pages (candidate queries, features, ranking, explanations,
 hydration, the served-feed log) on a generated network, in-process.
 
-    townsquare bench generate --accounts 100000 --tokens 200 --database-url URL ...
-    townsquare algorithm communities --database-url URL
-    .venv/bin/python bench/algorithm_page.py --database-url URL [--seed 3] [--users 200]
+    townsquare bench generate --accounts 100000 --posts-per-account 40 --tokens 200 \
+        --database-url URL --data-dir DIR
+    townsquare algorithm communities --database-url URL --data-dir DIR
+    .venv/bin/python bench/algorithm_page.py --database-url URL [--viewers heaviest|tokens]
+        [--users 200] [--seed 3] [--write]
 
-Signs in as the generator's bench accounts (tokens `synthetic-<seed>-<index>`), warms each
-once, then requests `/api/v1/townsquare/feeds/for_you?limit=20` for every one of them and
-prints p50/p99 latency and the candidates each page was ranked from. A benchmark, not a test.
+Viewers: `heaviest` (default) are the `--users` accounts that follow the most others, so their
+pages draw the most candidates (the target is stated for pages ranked from ~1,500 candidates);
+the bench issues each a token. `tokens` are the generator's bench accounts (tokens
+`synthetic-<seed>-<index>`), ordinary users with small pages. Each viewer's page is requested
+once to warm up, then once measured: `/api/v1/townsquare/feeds/for_you?limit=20` through the
+ASGI app (no sockets). Prints p50/p99 of the whole request, the candidates each page was
+ranked from, and the median time of each stage (measured separately on the same viewers).
+`--write` records the figures in docs/benchmarks.md under "Whole For you pages".
+A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -15,18 +23,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
+import platform
+import re
 import statistics
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from townsquare.actions.oauth import issue_token
 from townsquare.algorithm.candidates import gather
+from townsquare.algorithm.explain import explanation
+from townsquare.algorithm.replay import encode_log
+from townsquare.algorithm.scoring import rank
 from townsquare.algorithm.weights import current
 from townsquare.app import create_app
 from townsquare.config import Settings
-from townsquare.store.tables import tokens
+from townsquare.queries.statuses import load_ordered
+from townsquare.store.tables import accounts, follows, statuses, tokens
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+HEADING = "## Whole For you pages"
+
+
+def pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(len(s) * p))]
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -34,44 +59,110 @@ async def main(args: argparse.Namespace) -> None:
                         public_url="http://bench")
     app = create_app(settings, start_jobs=False)
     ctx = app.state.ctx
-    tokens_raw = [f"synthetic-{args.seed}-{i}" for i in range(args.users)]
     async with ctx.db.read() as conn:
-        owners = dict((await conn.execute(select(tokens.c.id, tokens.c.account_id))).all())
+        n_accounts = (await conn.execute(select(func.count()).select_from(accounts))).scalar()
+        n_posts = (await conn.execute(select(func.count()).select_from(statuses))).scalar()
+        if args.viewers == "tokens":
+            raws = [f"synthetic-{args.seed}-{i}" for i in range(args.users)]
+            owner = dict((await conn.execute(select(tokens.c.token, tokens.c.account_id)
+                                             .where(tokens.c.token.in_(raws)))).all())
+            viewers = [(raw, owner[raw]) for raw in raws if owner.get(raw)]
+        else:
+            heavy = (await conn.execute(
+                select(follows.c.account_id).group_by(follows.c.account_id)
+                .order_by(func.count().desc(), follows.c.account_id).limit(args.users))).all()
+            viewers = []
+    if args.viewers != "tokens":
+        for (account_id,) in heavy:
+            viewers.append(((await issue_token(ctx, None, account_id, ["read"]))[1],
+                            account_id))
+    print(f"{n_accounts:,} accounts, {n_posts:,} posts; {len(viewers)} viewers "
+          f"({args.viewers})", flush=True)
     gc.collect()
     gc.freeze()  # as the server does at startup
     times: list[float] = []
-    sizes: list[int] = []
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bench") as client:
-        for raw in tokens_raw:
-            h = {"Authorization": f"Bearer {raw}"}
-            r = await client.get("/api/v1/townsquare/feeds/for_you", params={"limit": 20},
-                                 headers=h)
-            if r.status_code != 200:
-                raise SystemExit(f"{r.status_code} {r.text[:200]}")
-        for raw in tokens_raw:
-            h = {"Authorization": f"Bearer {raw}"}
-            t = time.perf_counter()
-            r = await client.get("/api/v1/townsquare/feeds/for_you", params={"limit": 20},
-                                 headers=h)
-            times.append((time.perf_counter() - t) * 1000)
-        viewer_ids = [v for v in owners.values() if v is not None][: args.users]
+        for measure in (False, True):
+            for raw, _ in viewers:
+                t = time.perf_counter()
+                r = await client.get("/api/v1/townsquare/feeds/for_you",
+                                     params={"limit": 20},
+                                     headers={"Authorization": f"Bearer {raw}"})
+                if r.status_code != 200:
+                    raise SystemExit(f"{r.status_code} {r.text[:200]}")
+                if measure:
+                    times.append((time.perf_counter() - t) * 1000)
+
+    # The same pages, stage by stage.
+    w = current()
+    stages: dict[str, list[float]] = {"candidates (queries)": [], "rank + explain": [],
+                                      "log encode": [], "hydrate 20 statuses": []}
+    sizes: list[int] = []
+    for _, viewer in viewers:
+        now = ctx.clock.now()
+        t0 = time.perf_counter()
         async with ctx.db.read() as conn:
-            for viewer in viewer_ids[:50]:
-                sizes.append(len(await gather(conn, viewer, ctx.clock.now(), current())))
-    times.sort()
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    print(f"| For you page, {len(times)} users | p50 {statistics.median(times):.1f} ms | "
-          f"p99 {p99:.1f} ms | max {times[-1]:.1f} ms |")
-    print(f"| candidates per page (50 users) | median {statistics.median(sizes):.0f} | "
-          f"max {max(sizes)} |")
+            found = await gather(conn, viewer, now, w)
+        t1 = time.perf_counter()
+        page = rank(found, now.timestamp(), w, 20)
+        for r in page:
+            explanation(r, w, feed="for_you", served_feed_id=0)
+        t2 = time.perf_counter()
+        encode_log(feed="for_you", viewer_id=viewer, now=now.timestamp(), limit=20, weights=w,
+                   definition=None, exclude=[], candidates=found, page=page)
+        t3 = time.perf_counter()
+        async with ctx.db.read() as conn:
+            await load_ordered(ctx, conn, [r.candidate.status_id for r in page], viewer)
+        t4 = time.perf_counter()
+        sizes.append(len(found))
+        for name, (a, b) in zip(stages, ((t0, t1), (t1, t2), (t2, t3), (t3, t4)),
+                                strict=True):
+            stages[name].append((b - a) * 1000)
     await ctx.db.dispose()
+
+    big = [t for t, n in zip(times, sizes, strict=True) if n >= 1000]
+    lines = [
+        "| figure | value |", "| --- | --- |",
+        f"| network | {n_accounts:,} accounts, {n_posts:,} posts (PostgreSQL) |",
+        f"| viewers | {len(viewers)} ({args.viewers}) |",
+        f"| candidates per page | median {statistics.median(sizes):,.0f}, "
+        f"p10 {pct(sizes, .1):,.0f}, max {max(sizes):,} |",
+        f"| whole page, all viewers | p50 {statistics.median(times):.1f} ms, "
+        f"p99 {pct(times, .99):.1f} ms, max {max(times):.1f} ms |",
+    ]
+    if big:
+        lines.append(f"| whole page, pages with >= 1,000 candidates ({len(big)}) | "
+                     f"p50 {statistics.median(big):.1f} ms, p99 {pct(big, .99):.1f} ms |")
+    for name, xs in stages.items():
+        lines.append(f"| stage: {name} | p50 {statistics.median(xs):.1f} ms, "
+                     f"p99 {pct(xs, .99):.1f} ms |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        body = (f"{HEADING}\n\nA For you page requested in-process through the ASGI app "
+                f"(auth, candidates, ranking, explanations, served-feed log, hydration, "
+                f"JSON), one per viewer after a warm-up page each (`bench/algorithm_page.py`)."
+                f"\n\n{table}\n\n{when}; {os.cpu_count()} CPUs, Python "
+                f"{platform.python_version()}; load average {load} at the end. Command: "
+                f"`python bench/algorithm_page.py --database-url URL --viewers {args.viewers}"
+                f" --users {args.users} --write`.\n")
+        doc = DOC.read_text()
+        pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+        doc = pattern.sub(body + "\n", doc) if pattern.search(doc) else \
+            doc.rstrip() + "\n\n" + body
+        DOC.write_text(doc)
+        print(f"written to {DOC}")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--database-url", required=True)
     ap.add_argument("--data-dir", default="/tmp/townsquare-bench")
+    ap.add_argument("--viewers", choices=("heaviest", "tokens"), default="heaviest")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--users", type=int, default=200)
+    ap.add_argument("--write", action="store_true")
     asyncio.run(main(ap.parse_args()))

@@ -6,7 +6,8 @@ of these records alone (`to_row` / `from_row` are the log format).
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 SOURCES = ("in_network", "social_proof", "community", "tags")
 
@@ -34,7 +35,9 @@ class Candidate:
     community_note: bool = False
 
     def to_row(self) -> list[object]:
-        row = list(astuple(self))
+        # Not dataclasses.astuple: it deep-copies every field (~0.1 ms a candidate, and a
+        # page logs up to ~1,600 of them).
+        row = list(_ROW(self))
         row[_TAGS] = list(self.tags)
         return row
 
@@ -45,4 +48,5 @@ class Candidate:
         return cls(*values)  # type: ignore[arg-type]
 
 
+_ROW = attrgetter(*(f.name for f in fields(Candidate)))
 _TAGS = 15  # position of `tags` in a log row
