@@ -93,7 +93,8 @@ class Progress:
 
     def item(self, name: str, took: float, at_least: float = 1.0) -> None:
         """One step of a phase (an index build): a line of its own when it took a while."""
-        self.timings[name] = round(took, 2)
+        if took >= 0.1:
+            self.timings[name] = round(took, 2)
         self.advance(1)
         if took >= at_least:
             self._write(f"[{self.elapsed():7.1f}s]   {name} {took:.1f}s", final=True)
