@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from townsquare.algorithm.candidate import Candidate
 from townsquare.algorithm.explain import ADJUSTMENT_WORDS, explained_total, explanation
 from townsquare.algorithm.scoring import rank
@@ -50,4 +48,4 @@ def test_a_negative_score_is_left_alone_and_old_logs_still_load() -> None:
     row = disliked.to_row()
     assert Candidate.from_row(row) == disliked
     old = Candidate.from_row(row[:-1])  # a log written before the flag existed
-    assert old == replace(disliked, community_note=False)
+    assert old == disliked._replace(community_note=False)

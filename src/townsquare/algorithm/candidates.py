@@ -17,7 +17,8 @@ A page costs three queries whatever its size (four while a detected campaign is 
 2. social proof: every like and repost by a followed account in the window, (post, who);
    it both picks the social-proof source and gives every candidate its count;
 3. every other source at once, each returning the candidates' own rows, with the flags that
-   decide whether a non-follower may be shown them and their hashtags.
+   decide whether a non-follower may be shown them (and, for a feed that filters by hashtags,
+   their hashtags).
 The statements are built once per database dialect, id lists bound as one parameter each
 (store/arrays.py). On PostgreSQL the per-account sources are LATERAL joins, which read each
 followed account's (or producer's) recent posts from the (account_id, id) index instead of
@@ -166,7 +167,9 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     if not wanted:
         return []
     rows: dict[int, _Found] = {}
-    for raw in await conn.execute(q.sources(wanted), {
+    # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
+    # probe per candidate, so For you does not.
+    for raw in await conn.execute(q.sources(wanted, with_tags=bool(tag_names)), {
             "viewer": viewer_id, "floor": floor, "proof_ids": proof_ids,
             "in_network_limit": cfg["in_network_limit"],
             "community_top": cfg["community_top"], "community_limit": cfg["community_limit"],
@@ -247,7 +250,7 @@ class _Statements:
         viewer: Any = bindparam("viewer")
         self._dialect = dialect
         self._among = among
-        self._source_cache: dict[tuple[str, ...], Any] = {}
+        self._source_cache: dict[tuple[str, ...], Any] = {}  # by sources and with_tags
         self.viewer = _viewer_statement(viewer)
         self.proof = _proof_statement(viewer)
         self.echoes = _echoes_statement(among)
@@ -256,10 +259,12 @@ class _Statements:
         self.serial = (text("SET LOCAL max_parallel_workers_per_gather = 0")
                        if dialect == "postgresql" else None)
 
-    def sources(self, wanted: tuple[str, ...]) -> Any:
-        if wanted not in self._source_cache:
-            self._source_cache[wanted] = _sources_statement(wanted, self._dialect, self._among)
-        return self._source_cache[wanted]
+    def sources(self, wanted: tuple[str, ...], *, with_tags: bool) -> Any:
+        key = (*wanted, str(with_tags))
+        if key not in self._source_cache:
+            self._source_cache[key] = _sources_statement(wanted, with_tags, self._dialect,
+                                                         self._among)
+        return self._source_cache[key]
 
 
 _BUILT: dict[str, _Statements] = {}
@@ -344,11 +349,11 @@ _ROW = (statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.
         statuses.c.replies_count, statuses.c.language)
 
 
-def _sources_statement(wanted: tuple[str, ...], dialect: str,
+def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
                        among: Callable[..., Any]) -> Any:
     """The candidates' rows, with `src` (the source's rank in SOURCES), from every source in
     `wanted`, each under its own limit; then the flags for non-followers (limited reach,
-    opt-outs), whether a helpful note is attached, and the hashtags."""
+    opt-outs), whether a helpful note is attached, and (`with_tags`) the hashtags."""
     viewer: Any = bindparam("viewer")
     original = and_(statuses.c.reblog_of_id.is_(None), statuses.c.id >= bindparam("floor"))
 
@@ -412,7 +417,8 @@ def _sources_statement(wanted: tuple[str, ...], dialect: str,
     sm, am = status_moderation, account_moderation
     tag_names = (select(func.aggregate_strings(tags.c.name, " "))
                  .select_from(status_tags.join(tags, tags.c.id == status_tags.c.tag_id))
-                 .where(status_tags.c.status_id == found.c.id).scalar_subquery())
+                 .where(status_tags.c.status_id == found.c.id).scalar_subquery()
+                 if with_tags else cast(null(), String))
     return select(
         *found.c,
         (func.coalesce(sm.c.reach_limited, false())
