@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
 from townsquare.api import scopes as scope_rules
@@ -52,17 +53,24 @@ def _bearer(request: Request) -> str | None:
     return request.query_params.get("access_token")
 
 
-async def authenticate(request: Request) -> Auth | None:
-    """The request's token, or None when it sent none. A bad token is a 401, never anonymous."""
+async def authenticate(request: Request, conn: AsyncConnection | None = None) -> Auth | None:
+    """The request's token, or None when it sent none. A bad token is a 401, never anonymous.
+
+    `conn`: a connection the handler already holds, to look the token up on (saves checking
+    out a second one); the token is read from the database on every request either way, so
+    a revoked token or a suspended account is refused at once, in every process."""
     if "auth" in request.state._state:
         cached: Auth | None = request.state.auth
         return cached
     raw = _bearer(request)
     auth = None
     if raw is not None:
-        ctx = ctx_of(request)
-        async with ctx.db.read() as conn:
-            row = await _TOKEN_HOT.first(conn, {"hash": hash_token(raw)})
+        params = {"hash": hash_token(raw)}
+        if conn is not None:
+            row = await _TOKEN_HOT.first(conn, params)
+        else:
+            async with ctx_of(request).db.read() as own:
+                row = await _TOKEN_HOT.first(own, params)
         if row is None:
             raise unauthorized()
         if row.suspended_at is not None:
@@ -80,9 +88,10 @@ async def optional(request: Request, scope: str = "read") -> Auth | None:
     return auth
 
 
-async def require(request: Request, scope: str, *, user: bool = True) -> Auth:
+async def require(request: Request, scope: str, *, user: bool = True,
+                  conn: AsyncConnection | None = None) -> Auth:
     """A valid token with `scope`; with `user`, one that acts for an account."""
-    auth = await authenticate(request)
+    auth = await authenticate(request, conn)
     if auth is None:
         raise unauthorized("The access token is invalid")
     if not scope_rules.allows(auth.scopes, scope):
@@ -92,8 +101,9 @@ async def require(request: Request, scope: str, *, user: bool = True) -> Auth:
     return auth
 
 
-async def require_user(request: Request, scope: str) -> int:
-    auth = await require(request, scope)
+async def require_user(request: Request, scope: str,
+                       conn: AsyncConnection | None = None) -> int:
+    auth = await require(request, scope, conn=conn)
     assert auth.account_id is not None
     return auth.account_id
 

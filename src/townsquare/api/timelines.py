@@ -59,10 +59,10 @@ class AccountStatusesParams(PageParams):
        scope="read:statuses")
 async def home(request: Request) -> Response:
     """Home timeline: you and the accounts you follow, newest first."""
-    viewer = await auth.require_user(request, "read:statuses")
-    page = page_of(request)
     ctx = auth.ctx_of(request)
-    async with ctx.db.read() as conn:
+    async with ctx.db.read() as conn:  # one connection for the token and the page
+        viewer = await auth.require_user(request, "read:statuses", conn)
+        page = page_of(request)
         ids = await ctx.timelines.page(conn, PageQuery(viewer, page.limit, page.max_id,
                                                        page.since_id, page.min_id))
         items = await load_ordered(ctx, conn, ids, viewer)

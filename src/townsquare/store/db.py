@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from townsquare.store import sqlite_inline
+from townsquare.store import fast, sqlite_inline
 
 
 def async_url(url: str) -> str:
@@ -86,6 +86,13 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                # Begin now (a deferred BEGIN: no lock until the first read), so that hot
+                # statements run on the driver (store/fast.py) share one snapshot with the
+                # rest instead of each opening its own read transaction. Synchronous: with
+                # this driver, beginning runs no I/O beyond the BEGIN sent in _sqlite_on_begin.
+                assert conn.sync_connection is not None
+                conn.sync_connection.begin()
             yield conn
 
     @asynccontextmanager
@@ -120,4 +127,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+    # Straight to sqlite3 (the statement has no result to process), still counted.
+    sql = "BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN"
+    fast.announce(conn, sql, ())
+    conn.connection.driver_connection.sqlite.execute(sql)

@@ -190,6 +190,15 @@ class _Compiled:
         return out
 
 
+def announce(sync: Any, sql: str, args: Any) -> None:
+    """Tell the engine's before_cursor_execute listeners (query counting) about a statement
+    run on the driver directly."""
+    listeners = sync.dispatch.before_cursor_execute
+    if listeners:
+        for listener in listeners:
+            listener(sync, None, sql, args, None, False)
+
+
 class Hot:
     """A SELECT built once at import, run on the raw driver connection (see the module doc).
 
@@ -218,10 +227,7 @@ class Hot:
         comp = self.compiled_for(sync.dialect)
         plan = comp.plan(params)
         args = plan.args(params)
-        listeners = sync.dispatch.before_cursor_execute
-        if listeners:
-            for listener in listeners:
-                listener(sync, None, plan.sql, args, None, False)
+        announce(sync, plan.sql, args)
         driver = sync.connection.driver_connection
         if isinstance(driver, sqlite_inline.Connection):
             raw: Sequence[Sequence[Any]] = driver.sqlite.execute(plan.sql, args).fetchall()
