@@ -43,13 +43,17 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     null,
+    or_,
     select,
     text,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from townsquare.algorithm.candidate import SOURCES, Candidate
 from townsquare.algorithm.weights import Weights
@@ -58,6 +62,7 @@ from townsquare.model.ids import id_floor
 from townsquare.queries.notes import has_helpful_note
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.arrays import member_of
+from townsquare.store.fast import Hot
 from townsquare.store.tables import (
     account_recommendation_optouts,
     community_interests,
@@ -77,7 +82,8 @@ _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps
 
 
 class _Found(NamedTuple):
-    """A row of the sources statement (same columns, same order)."""
+    """The columns of the sources statement, in order (documentation: rows come back as the
+    driver path's named tuples, store/fast.py)."""
 
     id: int
     account_id: int
@@ -124,7 +130,7 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
         await conn.execute(q.serial)
     me = _Viewer()
     communities = "community" in sources  # the community feature is only scored with them
-    for kind, a, b, x in await conn.execute(q.viewer, {
+    for kind, a, b, x in await q.viewer.all(conn, {
             "viewer": viewer_id, "now": now, "since": since,
             "community_top": cfg["community_top"]}):
         if kind == "f":
@@ -148,8 +154,7 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     # candidate's social proof both come from them.
     pairs: list[tuple[int, int]] = []
     if me.following:
-        pairs = [(sid, who) for sid, who in await conn.execute(
-            q.proof, {"viewer": viewer_id, "floor": floor})]
+        pairs = await q.proof.all(conn, {"viewer": viewer_id, "floor": floor})
     proof_ids: list[int] = []
     if "social_proof" in sources and pairs:
         distinct: dict[int, set[int]] = defaultdict(set)
@@ -166,19 +171,18 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
                    and (s != "tags" or tag_names))
     if not wanted:
         return []
-    rows: dict[int, _Found] = {}
+    rows: dict[int, Any] = {}  # id -> row of the sources statement (_Found's columns)
     # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
     # probe per candidate, so For you does not.
-    for raw in await conn.execute(q.sources(wanted, with_tags=bool(tag_names)), {
+    for r in await q.sources(wanted, with_tags=bool(tag_names)).all(conn, {
             "viewer": viewer_id, "floor": floor, "proof_ids": proof_ids,
             "in_network_limit": cfg["in_network_limit"],
             "community_top": cfg["community_top"], "community_limit": cfg["community_limit"],
             "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]}):
-        r = _Found._make(raw)  # SQLAlchemy rows' attribute access costs ~2 us; a tuple's ~0
         if r.id not in rows or r.src < rows[r.id].src:
             rows[r.id] = r
 
-    def allowed(r: _Found) -> bool:
+    def allowed(r: Any) -> bool:
         if r.account_id in me.hidden or r.account_id == viewer_id:
             return False
         if r.account_id in me.following:
@@ -194,7 +198,7 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     return await _candidates(conn, q, me, kept, pairs)
 
 
-async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: list[_Found],
+async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: list[Any],
                       pairs: list[tuple[int, int]]) -> list[Candidate]:
     ids = {r.id for r in rows}
     # A detected campaign (integrity/) counts once: its members' likes and reposts of a post
@@ -208,8 +212,8 @@ async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: 
     echoes: dict[tuple[int, int], int] = defaultdict(int)  # (status, 0 like | 1 reblog)
     if me.campaign:
         acted: dict[tuple[int, int, int], int] = defaultdict(int)
-        for sid, kind, who in await conn.execute(q.echoes, {"ids": list(ids),
-                                                            "members": list(me.campaign)}):
+        for sid, kind, who in await q.echoes.all(conn, {"ids": list(ids),
+                                                        "members": list(me.campaign)}):
             acted[(sid, kind, me.campaign[who])] += 1
         for (sid, kind, _), n in acted.items():
             echoes[(sid, kind)] += n - 1
@@ -250,20 +254,22 @@ class _Statements:
         viewer: Any = bindparam("viewer")
         self._dialect = dialect
         self._among = among
-        self._source_cache: dict[tuple[str, ...], Any] = {}  # by sources and with_tags
-        self.viewer = _viewer_statement(viewer)
-        self.proof = _proof_statement(viewer)
-        self.echoes = _echoes_statement(among)
+        self._source_cache: dict[tuple[str, ...], Hot] = {}  # by sources and with_tags
+        # Run on the raw driver (store/fast.py): these return thousands of rows a page, and
+        # SQLAlchemy's per-row result machinery cost more than the queries themselves.
+        self.viewer = Hot(_viewer_statement(viewer))
+        self.proof = Hot(_proof_statement(viewer))
+        self.echoes = Hot(_echoes_statement(among))
         # A page is a few thousand index probes: on PostgreSQL, parallel workers take longer
         # to start (5-15 ms here) than they save, so this read transaction runs without them.
         self.serial = (text("SET LOCAL max_parallel_workers_per_gather = 0")
                        if dialect == "postgresql" else None)
 
-    def sources(self, wanted: tuple[str, ...], *, with_tags: bool) -> Any:
+    def sources(self, wanted: tuple[str, ...], *, with_tags: bool) -> Hot:
         key = (*wanted, str(with_tags))
         if key not in self._source_cache:
-            self._source_cache[key] = _sources_statement(wanted, with_tags, self._dialect,
-                                                         self._among)
+            self._source_cache[key] = Hot(_sources_statement(wanted, with_tags, self._dialect,
+                                                             self._among))
         return self._source_cache[key]
 
 
@@ -296,7 +302,9 @@ def _viewer_statement(viewer: Any) -> Any:
             kind = literal(kind, String)
         return [kind.label("kind"), cast(a, BigInteger).label("a"),
                 cast(null() if b is None else b, BigInteger).label("b"),
-                cast(null() if x is None else x, Float).label("x")]
+                # A float in SQL; untyped in Python, as the driver path (store/fast.py) has no
+                # result processor for floats on asyncpg (it returns Python floats anyway).
+                type_coerce(cast(null() if x is None else x, Float), NullType()).label("x")]
 
     hidden = hidden_account_ids(viewer, bindparam("now")).subquery()
     top = _top_communities(viewer).subquery()
@@ -365,7 +373,8 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
 
     lateral = dialect == "postgresql"
     parts: dict[str, Any] = {}
-    visible = statuses.c.visibility.in_(("public", "unlisted", "private"))
+    # Equalities rather than IN (...): the driver path takes no fixed expanding lists.
+    visible = or_(*(statuses.c.visibility == v for v in ("public", "unlisted", "private")))
     if lateral:
         fol = follows.alias("fol")
         recent = (select(*_ROW).where(statuses.c.account_id == fol.c.target_account_id,
@@ -415,7 +424,11 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
                         for name in wanted for sub in [parts[name].subquery()])).subquery("u")
     sro, aro = status_recommendation_optouts, account_recommendation_optouts
     sm, am = status_moderation, account_moderation
-    tag_names = (select(func.aggregate_strings(tags.c.name, " "))
+    # string_agg / group_concat by hand: aggregate_strings binds its separator as a
+    # literal-execute parameter, which the driver path does not take.
+    joined = (func.string_agg if dialect == "postgresql" else func.group_concat)(
+        tags.c.name, literal_column("' '"))
+    tag_names = (select(joined)
                  .select_from(status_tags.join(tags, tags.c.id == status_tags.c.tag_id))
                  .where(status_tags.c.status_id == found.c.id).scalar_subquery()
                  if with_tags else cast(null(), String))
