@@ -7,8 +7,9 @@ Seeds a small network through the actions (bench/http_bench.py's seed; by defaul
 accounts each following 100, so a post reaches ~100 followers), then posts
 `POST /api/v1/statuses` ("benchmark post N #bench", as bench/http_bench.py's load does) as
 every user in turn through the ASGI app (no sockets), and prints the median time per post,
-queries per post (the request's own, and with `--redis-url` the fan-out job's too once the
-queue is drained) and the ratio to hello-world. `--concurrency N` keeps N posts in flight
+queries per post (the request's own, and with `--redis-url` the fan-out job's too: a worker
+runs beside the app in the same process, and every home timeline is built first so that
+pushes land) and the ratio to hello-world. `--concurrency N` keeps N posts in flight
 (posts/s is then the figure to read). `--profile` runs the posting loop under pyinstrument
 and prints where the time goes. Rate limits are raised out of the way (their check still
 runs). A benchmark and a profiling aid, not a test.
@@ -79,28 +80,36 @@ class Poster:
 async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ts-prof-"))
     url = args.database_url or f"sqlite:///{tmp}/prof.db"
-    cache = Path(args.seed_cache) if args.seed_cache and not args.database_url else None
+    cache = Path(args.seed_cache) if args.seed_cache else None
     if cache is not None and (cache / "tokens.txt").exists():
-        shutil.copy(cache / "prof.db", tmp / "prof.db")
+        if not args.database_url:  # PostgreSQL: the database at the URL is the seeded one
+            shutil.copy(cache / "prof.db", tmp / "prof.db")
         tokens = (cache / "tokens.txt").read_text().split()
     else:
         tokens = await seed(url, tmp, args.accounts, args.follows, args.seed_posts)
         if cache is not None:
             cache.mkdir(parents=True, exist_ok=True)
-            shutil.copy(tmp / "prof.db", cache / "prof.db")
+            if not args.database_url:
+                shutil.copy(tmp / "prof.db", cache / "prof.db")
             (cache / "tokens.txt").write_text("\n".join(tokens) + "\n")
     settings = Settings(data_dir=tmp, database_url=url, public_url="http://bench",
                         redis_url=args.redis_url or "")
     app = create_app(settings, start_jobs=False)
     ctx = app.state.ctx
     await ctx.jobs.queue.start()
+    stop = asyncio.Event()
+    worker = None
+    if ctx.jobs.queue.distributed:  # a worker beside the server, as `townsquare worker`
+        worker = asyncio.create_task(ctx.jobs.queue.work(stop))
     gc.collect()
     gc.freeze()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bench") as client:
         p = Poster(client, tokens)
         post = "/api/v1/statuses"
-        await p.run(post, len(tokens), args.concurrency)  # warm
+        for _ in range(len(tokens)):  # warm; builds every home timeline (Redis)
+            await p.one("/api/v1/timelines/home", body=False)
+        await p.run(post, len(tokens), args.concurrency)
         await ctx.jobs.drain()
         hello, _ = await p.run("/api/v1/townsquare/hello", args.posts, body=False)
         with ctx.db.counting() as req_counter:
@@ -124,7 +133,13 @@ async def main(args: argparse.Namespace) -> None:
           + (f" (+{job_queries:.1f} in jobs)" if job_queries else "")
           + f", post/hello time {m / h:.1f}x; {args.posts / wall:.0f} posts/s at concurrency "
           f"{args.concurrency}")
+    stop.set()
+    if worker is not None:
+        await worker
     await ctx.jobs.stop()
+    close = getattr(ctx.timelines, "close", None)
+    if close is not None:
+        await close()
     await ctx.db.dispose()
 
 
@@ -138,6 +153,7 @@ if __name__ == "__main__":
     p.add_argument("--posts", type=int, default=300)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--profile", action="store_true")
-    p.add_argument("--seed-cache", help="SQLite: seed once into this directory and start "
-                   "every run from a copy of it")
+    p.add_argument("--seed-cache", help="seed once, keeping the tokens in this directory; "
+                   "SQLite: every run starts from a copy of the seeded database; PostgreSQL: "
+                   "later runs reuse the database at --database-url as it is")
     asyncio.run(main(p.parse_args()))
