@@ -218,28 +218,33 @@ async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: 
         for (sid, kind, _), n in acted.items():
             echoes[(sid, kind)] += n - 1
 
-    authors = {r.account_id for r in rows}
     community: dict[int, float] = defaultdict(float)
     for aid, c, s in me.known_for:
-        if aid in authors:
-            community[aid] += me.interests[c] * s
+        community[aid] += me.interests[c] * s
+    # What the viewer's history says about each author, worked out once per author.
+    about: dict[int, tuple[bool, int, int, int, float]] = {
+        aid: (aid in me.following, me.interactions.get(aid, 0),
+              me.feedback.get((aid, "more"), 0), me.feedback.get((aid, "less"), 0),
+              min(1.0, round(community.get(aid, 0.0), 6)))
+        for aid in {r.account_id for r in rows}}
 
-    out = [Candidate(
-        status_id=r.id, author_id=r.account_id,
-        created_at=utc(r.created_at).timestamp(),
-        source=SOURCES[r.src], in_network=r.account_id in me.following,
-        is_reply=r.in_reply_to_id is not None,
-        likes=max(0, r.favourites_count - echoes.get((r.id, 0), 0)),
-        reblogs=max(0, r.reblogs_count - echoes.get((r.id, 1), 0)),
-        replies=r.replies_count,
-        interactions=me.interactions.get(r.account_id, 0),
-        show_more=me.feedback.get((r.account_id, "more"), 0),
-        show_less=me.feedback.get((r.account_id, "less"), 0),
-        social_proof=proof.get(r.id, 0),
-        community=min(1.0, round(community.get(r.account_id, 0.0), 6)),
-        language=r.language, tags=tuple(sorted(r.tag_names.split())) if r.tag_names else (),
-        community_note=bool(r.noted),  # never boosted (scoring.py)
-    ) for r in rows]
+    out = []
+    for r in rows:
+        followed, interactions, more, less, shared = about[r.account_id]
+        out.append(Candidate(
+            status_id=r.id, author_id=r.account_id,
+            created_at=utc(r.created_at).timestamp(),
+            source=SOURCES[r.src], in_network=followed,
+            is_reply=r.in_reply_to_id is not None,
+            likes=max(0, r.favourites_count - echoes[(r.id, 0)]) if echoes
+            else r.favourites_count,
+            reblogs=max(0, r.reblogs_count - echoes[(r.id, 1)]) if echoes
+            else r.reblogs_count,
+            replies=r.replies_count, interactions=interactions, show_more=more, show_less=less,
+            social_proof=proof.get(r.id, 0), community=shared, language=r.language,
+            tags=tuple(sorted(r.tag_names.split())) if r.tag_names else (),
+            community_note=bool(r.noted),  # never boosted (scoring.py)
+        ))
     out.sort(key=lambda c: -c.status_id)
     return out
 

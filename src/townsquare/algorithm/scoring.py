@@ -136,10 +136,11 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
     scored: list[_Scored] = []
     params = _Params.of(w)
     seen: set[int] = set()
+    window = w.on("window")
     for c in candidates:
         if c.status_id in exclude or c.status_id in seen:
             continue
-        if w.on("window") and c.created_at < horizon:
+        if window and c.created_at < horizon:
             continue
         seen.add(c.status_id)
         scored.append(score_one(c, now, w, params))
