@@ -115,17 +115,17 @@ class PostWriter:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self._queue: list[_Post] = []
-        self._running = False
-        self._task: asyncio.Task[None] | None = None  # held so it is not collected
+        self._task: asyncio.Task[None] | None = None  # the running writer, if any
 
     async def submit(self, author_id: int, new: NewStatus, options: list[str],
                      now: datetime) -> int:
         """Queue a post (validated without the database) and wait until it is committed."""
         loop = asyncio.get_running_loop()
         post = _Post(author_id, new, options, now, loop.create_future())
+        if self._task is not None and self._task.get_loop() is not loop:
+            self._queue, self._task = [], None  # left behind by a closed event loop
         self._queue.append(post)
-        if not self._running:
-            self._running = True
+        if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
         # A caller that goes away does not cancel a post already being written.
         return await asyncio.shield(post.future)
@@ -137,7 +137,6 @@ class PostWriter:
                 await self._write(batch)
                 await asyncio.sleep(0)  # let the requests just answered and new ones run
         finally:
-            self._running = False
             for post in self._queue:  # only if this task itself was cancelled
                 if not post.future.done():
                     post.future.set_exception(RuntimeError("the post writer stopped"))

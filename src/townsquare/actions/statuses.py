@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import BigInteger, bindparam, delete, func, insert, select, update
 
 from townsquare.actions.errors import Invalid, NotFound
 from townsquare.actions.notify import notify
@@ -79,24 +79,31 @@ def validate_text(ctx: Context, new: NewStatus) -> None:
         raise Invalid("Validation failed: language is not a language code")
 
 
+def _count(table: Any, *where: Any) -> Any:
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+
+_V = bindparam("viewer", type_=BigInteger)
+_A = bindparam("author", type_=BigInteger)
+_S = bindparam("status", type_=BigInteger)
+# What the visibility rule needs to know about a viewer and a post, in one query.
+_RELATION = select(
+    _count(follows, follows.c.account_id == _V, follows.c.target_account_id == _A),
+    _count(status_mentions, status_mentions.c.status_id == _S,
+           status_mentions.c.account_id == _V),
+    _count(blocks, ((blocks.c.account_id == _V) & (blocks.c.target_account_id == _A))
+           | ((blocks.c.account_id == _A) & (blocks.c.target_account_id == _V))),
+)
+
+
 async def viewer_can_see(tx: Tx, row: Any, viewer_id: int) -> bool:
     """The visibility rule for one status row (used by actions acting on a post)."""
-    follows_author = bool((await tx.execute(
-        select(func.count()).select_from(follows).where(
-            follows.c.account_id == viewer_id, follows.c.target_account_id == row.account_id))
-    ).scalar_one())
-    mentioned = bool((await tx.execute(
-        select(func.count()).select_from(status_mentions).where(
-            status_mentions.c.status_id == row.id, status_mentions.c.account_id == viewer_id))
-    ).scalar_one())
-    blocked = bool((await tx.execute(
-        select(func.count()).select_from(blocks).where(
-            ((blocks.c.account_id == viewer_id) & (blocks.c.target_account_id == row.account_id))
-            | ((blocks.c.account_id == row.account_id)
-               & (blocks.c.target_account_id == viewer_id))))
-    ).scalar_one())
-    return can_see(row.visibility, row.account_id, viewer_id, follows_author=follows_author,
-                   mentioned=mentioned, blocked=blocked)
+    if viewer_id == row.account_id:
+        return True  # one's own post, whatever its visibility (no query)
+    follows_author, mentioned, blocked = (await tx.execute(
+        _RELATION, {"viewer": viewer_id, "author": row.account_id, "status": row.id})).one()
+    return can_see(row.visibility, row.account_id, viewer_id, follows_author=bool(follows_author),
+                   mentioned=bool(mentioned), blocked=bool(blocked))
 
 
 async def visible_status(tx: Tx, status_id: int, viewer_id: int, *,
