@@ -11,6 +11,8 @@ several concurrent keep-alive connections:
   (a) GET  /api/v1/townsquare/hello   the hello-world JSON of the same stack (the baseline)
   (b) GET  /api/v1/timelines/home     20 posts, authenticated, round-robin over every user
   (c) POST /api/v1/statuses           a new post fanned out to its author's ~50 followers
+  (d) the home timeline again at half its measured throughput (paced requests on a few
+      connections), for the latency the target sets at half load (p50 < 5 ms, p99 < 25 ms)
 
 The load generator is `wrk` (with a Lua script for the per-user Authorization header) when it
 is installed, otherwise a small asyncio client on raw sockets. Each endpoint is measured
@@ -78,6 +80,17 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float = 0.0  # the server process's CPU time per request
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process has used so far (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- seeding (in-process)
@@ -145,11 +158,17 @@ def run_wrk(url: str, method: str, path: str, tokens_file: Path, connections: in
 
 async def _connection(host: str, port: int, method: str, path: str, tokens: list[str],
                       deadline: float, latencies: list[float], errors: list[int],
-                      offset: int) -> None:
+                      offset: int, interval: float = 0.0) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     n = offset
+    next_at = time.perf_counter() + interval * (offset % 97) / 97  # spread the connections
     try:
         while time.perf_counter() < deadline:
+            if interval:  # paced: one request per interval (sent late if the last was slow)
+                wait = next_at - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                next_at += interval
             n += 1
             token = tokens[n % len(tokens)]
             body = (b'{"status": "benchmark post %d #bench"}' % n) if method == "POST" else b""
@@ -176,8 +195,11 @@ async def _connection(host: str, port: int, method: str, path: str, tokens: list
 
 
 def run_asyncio(url: str, method: str, path: str, tokens: list[str], connections: int,
-                duration: float) -> Result:
+                duration: float, rate: float = 0.0) -> Result:
+    """Closed loop (each connection sends as soon as it has its answer), or with `rate`,
+    paced to that many requests per second over all connections."""
     host, port = url.split("://", 1)[1].split(":")
+    interval = connections / rate if rate else 0.0
     latencies: list[float] = []
     errors: list[int] = []
 
@@ -185,7 +207,7 @@ def run_asyncio(url: str, method: str, path: str, tokens: list[str], connections
         start = time.perf_counter()
         deadline = start + duration
         await asyncio.gather(*(_connection(host, int(port), method, path, tokens, deadline,
-                                           latencies, errors, i * 7919)
+                                           latencies, errors, i * 7919, interval)
                                for i in range(connections)))
         return time.perf_counter() - start
 
@@ -246,6 +268,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--client", choices=["auto", "wrk", "asyncio"], default="auto")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--keep", metavar="DIR", help="SQLite: seed into DIR once and start "
+                        "each later run from a copy of it (quicker iterations)")
     args = parser.parse_args()
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk")
                                                         else "asyncio")
@@ -265,7 +289,18 @@ def main() -> int:
         backend = "SQLite"
     server = None
     try:
-        tokens = asyncio.run(seed(database_url, tmp, args.accounts, args.follows, args.posts))
+        kept = Path(args.keep) / f"seed-{args.accounts}-{args.follows}-{args.posts}" \
+            if args.keep and pg_name is None else None
+        if kept is not None and (kept / "tokens.json").exists():
+            shutil.copy(kept / "townsquare.db", tmp / "townsquare.db")
+            tokens = json.loads((kept / "tokens.json").read_text())
+        else:
+            tokens = asyncio.run(seed(database_url, tmp, args.accounts, args.follows,
+                                      args.posts))
+            if kept is not None:
+                kept.mkdir(parents=True, exist_ok=True)
+                shutil.copy(tmp / "townsquare.db", kept / "townsquare.db")
+                (kept / "tokens.json").write_text(json.dumps(tokens))
         tokens_file = tmp / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
         script = tmp / "bench.lua"
@@ -295,15 +330,36 @@ def main() -> int:
         results: dict[str, list[Result]] = {name: [] for name, _, _ in cases}
         for run in range(args.runs):
             for name, method, path in cases:
+                cpu = process_cpu(server.pid)
                 if client == "wrk":
                     res = run_wrk(url, method, path, tokens_file, args.connections,
                                   args.duration, script)
                 else:
                     res = run_asyncio(url, method, path, tokens, args.connections,
                                       args.duration)
+                res.cpu_ms = (process_cpu(server.pid) - cpu) * 1000 / max(
+                    1, round(res.rps * args.duration))
                 results[name].append(res)
                 print(f"run {run + 1}: {name}: {res.rps:.0f} req/s, p50 {res.p50_ms:.1f} ms, "
-                      f"p99 {res.p99_ms:.1f} ms, errors {res.errors}", flush=True)
+                      f"p99 {res.p99_ms:.1f} ms, errors {res.errors}, "
+                      f"server CPU {res.cpu_ms:.2f} ms/request", flush=True)
+        # Latency at half the measured home throughput: fewer connections, paced requests.
+        home_name, home_path = cases[1][0], cases[1][2]
+        half_rate = statistics.median(r.rps for r in results[home_name]) / 2
+        half_conns = max(1, min(4, args.connections // 4))
+        half_name = (f"home timeline at half load ({half_rate:,.0f} req/s offered, "
+                     f"{half_conns} connections)")
+        results[half_name] = []
+        for run in range(args.runs):
+            cpu = process_cpu(server.pid)
+            res = run_asyncio(url, "GET", home_path, tokens, half_conns, args.duration,
+                              rate=half_rate)
+            res.cpu_ms = (process_cpu(server.pid) - cpu) * 1000 / max(
+                1, round(res.rps * args.duration))
+            results[half_name].append(res)
+            print(f"run {run + 1}: {half_name}: {res.rps:.0f} req/s, p50 {res.p50_ms:.1f} ms, "
+                  f"p99 {res.p99_ms:.1f} ms, errors {res.errors}, "
+                  f"server CPU {res.cpu_ms:.2f} ms/request", flush=True)
     finally:
         if server is not None:
             server.terminate()
@@ -313,13 +369,16 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     hello_rps = statistics.median(r.rps for r in results["hello"])
-    lines = [f"| endpoint ({backend}) | req/s | p50 ms | p99 ms | vs hello | errors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [f"| endpoint ({backend}) | req/s | p50 ms | p99 ms | vs hello | errors "
+             "| server CPU ms/request |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, rs in results.items():
         rps = statistics.median(r.rps for r in rs)
+        ratio = "-" if name.startswith("home timeline at half") else f"{rps / hello_rps:.1%}"
         lines.append(f"| {name} | {rps:,.0f} | {statistics.median(r.p50_ms for r in rs):.1f} | "
                      f"{statistics.median(r.p99_ms for r in rs):.1f} | "
-                     f"{rps / hello_rps:.2f} | {sum(r.errors for r in rs)} |")
+                     f"{ratio} | {sum(r.errors for r in rs)} | "
+                     f"{statistics.median(r.cpu_ms for r in rs):.2f} |")
     table = "\n".join(lines)
     print()
     print(table)
@@ -337,7 +396,8 @@ def write_doc(backend: str, table: str, args: Any, client: str, command: str) ->
             f"{when}; {machine()}; {load}. Network: {args.accounts} accounts each following "
             f"{args.follows}, {args.posts} posts each. Server: `townsquare serve` (uvicorn, one "
             f"process) on loopback; load: {client}, {args.connections} keep-alive connections, "
-            f"{args.duration:g} s per measurement, median of {args.runs} runs; the load "
+            f"{args.duration:g} s per measurement, median of {args.runs} runs (the half-load "
+            f"row: requests paced at half the measured home throughput); the load "
             f"generator shares the machine's CPUs with the server. Command: `{command}`.\n")
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     if HEADING not in text:

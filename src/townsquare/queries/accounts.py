@@ -95,7 +95,14 @@ async def load_accounts(conn: AsyncConnection, settings: Settings,
 
 
 # Built once, run on the driver (store/fast.py): every page of statuses loads its accounts.
-_ACCOUNTS_BY_ID = Hot(select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True))))
+# Only the columns account_entity reads (not the bio's source text, role...): SQLite's cost
+# here is mostly turning column values into Python objects.
+_a = accounts.c
+_ACCOUNTS_BY_ID = Hot(
+    select(_a.id, _a.username, _a.display_name, _a.note_html, _a.avatar_file, _a.header_file,
+           _a.bot, _a.locked, _a.discoverable, _a.followers_count, _a.following_count,
+           _a.statuses_count, _a.last_status_at, _a.suspended_at, _a.created_at)
+    .where(_a.id.in_(bindparam("ids", expanding=True))))
 
 
 async def account_row(conn: AsyncConnection, account_id: int) -> Any:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -145,7 +146,7 @@ class _Compiled:
         columns = list(statement.selected_columns)
         keys = [c.key for c in columns]
         row: Any = namedtuple("Row", keys)  # type: ignore[misc]  # odd or duplicate names fail
-        self.make: Callable[[Any], Any] = row._make
+        self.make: Callable[[Any], Any] = partial(tuple.__new__, row)  # row._make, one call less
         procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.result_processors = [(i, p) for i, p in enumerate(procs) if p is not None]
         self.plans: dict[tuple[int, ...], _Plan] = {}
