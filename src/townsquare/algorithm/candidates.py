@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -79,27 +79,6 @@ from townsquare.store.tables_integrity import integrity_campaign_members, integr
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps the first
-
-
-class _Found(NamedTuple):
-    """The columns of the sources statement, in order (documentation: rows come back as the
-    driver path's named tuples, store/fast.py)."""
-
-    id: int
-    account_id: int
-    created_at: datetime
-    visibility: str
-    in_reply_to_id: int | None
-    favourites_count: int
-    reblogs_count: int
-    replies_count: int
-    language: str | None
-    src: int  # rank in SOURCES of the source that found it
-    limited: bool
-    opted_post: bool
-    opted_account: bool
-    noted: bool
-    tag_names: str | None  # space-separated
 
 
 class _Viewer:
@@ -171,7 +150,7 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
                    and (s != "tags" or tag_names))
     if not wanted:
         return []
-    rows: dict[int, Any] = {}  # id -> row of the sources statement (_Found's columns)
+    rows: dict[int, Any] = {}  # id -> row of the sources statement
     # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
     # probe per candidate, so For you does not.
     for r in await q.sources(wanted, with_tags=bool(tag_names)).all(conn, {
@@ -364,9 +343,11 @@ _ROW = (statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.
 
 def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
                        among: Callable[..., Any]) -> Any:
-    """The candidates' rows, with `src` (the source's rank in SOURCES), from every source in
-    `wanted`, each under its own limit; then the flags for non-followers (limited reach,
-    opt-outs), whether a helpful note is attached, and (`with_tags`) the hashtags."""
+    """The candidates' rows from every source in `wanted`, each under its own limit:
+    id, account_id, created_at, visibility, in_reply_to_id, favourites_count, reblogs_count,
+    replies_count, language; src (the source's rank in SOURCES); the flags for non-followers
+    limited (reach), opted_post, opted_account; noted (a helpful note is attached); tag_names
+    (space-separated, only `with_tags`)."""
     viewer: Any = bindparam("viewer")
     original = and_(statuses.c.reblog_of_id.is_(None), statuses.c.id >= bindparam("floor"))
 
