@@ -13,7 +13,9 @@ the bench issues each a token. `tokens` are the generator's bench accounts (toke
 `synthetic-<seed>-<index>`), ordinary users with small pages. Each viewer's page is requested
 once to warm up, then once measured: `/api/v1/townsquare/feeds/for_you?limit=20` through the
 ASGI app (no sockets). Prints p50/p99 of the whole request, the candidates each page was
-ranked from, and the median time of each stage (measured separately on the same viewers).
+ranked from, the median time of each stage (measured separately on the same viewers), and
+the CPU a page costs in this process and in the PostgreSQL backends (mean over the pages; on
+a busy machine this, unlike the wall-clock times, does not grow with what else runs).
 `--write` records the figures in docs/benchmarks.md under "Whole For you pages".
 A benchmark, not a test.
 """
@@ -49,6 +51,24 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Whole For you pages"
 
 
+def postgres_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to `database` (from
+    /proc; 0 where there is no /proc or the server is elsewhere)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") \
+            else ():
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not cmd.startswith("postgres:") or f" {database} " not in cmd:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / tick
+
+
 def pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(len(s) * p))]
@@ -81,9 +101,12 @@ async def main(args: argparse.Namespace) -> None:
     gc.collect()
     gc.freeze()  # as the server does at startup
     times: list[float] = []
+    database = args.database_url.rsplit("/", 1)[-1]
+    cpu_app = cpu_db = 0.0
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bench") as client:
         for measure in (False, True):
+            app0, db0 = time.process_time(), postgres_cpu(database)
             for raw, _ in viewers:
                 t = time.perf_counter()
                 r = await client.get("/api/v1/townsquare/feeds/for_you",
@@ -93,6 +116,8 @@ async def main(args: argparse.Namespace) -> None:
                     raise SystemExit(f"{r.status_code} {r.text[:200]}")
                 if measure:
                     times.append((time.perf_counter() - t) * 1000)
+            cpu_app = (time.process_time() - app0) * 1000 / len(viewers)
+            cpu_db = (postgres_cpu(database) - db0) * 1000 / len(viewers)
 
     # The same pages, stage by stage.
     w = current()
@@ -131,6 +156,8 @@ async def main(args: argparse.Namespace) -> None:
         f"| whole page, all viewers | p50 {statistics.median(times):.1f} ms, "
         f"p99 {pct(times, .99):.1f} ms, max {max(times):.1f} ms |",
     ]
+    lines.append(f"| CPU per page (mean; what the page costs whatever else the machine does)"
+                 f" | app {cpu_app:.1f} ms + PostgreSQL {cpu_db:.1f} ms |")
     if big:
         lines.append(f"| whole page, pages with >= 1,000 candidates ({len(big)}) | "
                      f"p50 {statistics.median(big):.1f} ms, p99 {pct(big, .99):.1f} ms |")
