@@ -23,7 +23,9 @@ def size_table(results: list[dict[str, Any]]) -> list[str]:
              "Same flags for every size (`--config scaled --web 1 --workers 1 --viewers 200 "
              "--runs 3 --seconds 8`), measured one after the other in one session. *Load* is "
              "`townsquare bench generate` (generate + COPY + indexes and keys + VACUUM "
-             "ANALYZE) on this 2-core box; *peak RSS* is the generator's. Home figures are "
+             "ANALYZE, not the migration) on this 2-core box; *peak RSS* is the generator's; *DB "
+             "size* is right after the load (the runs then add posts and rewrite "
+             "`users.last_active_at`). Home figures are "
              "for 200 bench viewers; *at half load* is the fewest connections that reach "
              "half the 64-connection throughput. *Redis MB* is after the reads (the "
              "timelines the 200 viewers built), before the posting phase's setup creates "
@@ -37,9 +39,13 @@ def size_table(results: list[dict[str, Any]]) -> list[str]:
     for r in runs:
         net, load = r["network"], r["network"].get("load", {})
         half, hello, home = r.get("home_half", {}), r["hello"], r["home"]
+        posts = load.get("rows", {}).get("statuses", net["statuses"])  # before bench posts
+        db_mb = (round(load["database_bytes"] / 2**20) if "database_bytes" in load
+                 else net["database_mb"])
         lines.append(
-            f"| {r['accounts']:,} | {net['follows']:,} | {net['statuses']:,} "
-            f"| {net['favourites']:,} | {net['max_followers']:,} | {net['database_mb']:,} "
+            f"| {r['accounts']:,} | {net['follows']:,} | {posts:,} "
+            f"| {net['favourites']:,} | {net['max_followers']:,} "
+            f"| {db_mb:,} "
             f"| {_f(load.get('total_s', load.get('load_s')), 0)} "
             f"| {_f(load.get('peak_rss_mb'), 0)} | {_f(hello['rps'], 0)} | {_f(home['rps'], 0)} "
             f"| {100 * home['rps'] / hello['rps']:.1f}% "
@@ -65,8 +71,8 @@ def main() -> int:
              "| config | accounts | web procs | workers | hello req/s | home req/s | home/hello "
              "| home p50 / p99 ms (64 conns) | at ~half load: conns, req/s, p50 / p99 ms "
              "| first read (rebuild) p50 ms | posting req/s (mean followers) "
-             "| fan-out backlog drained (s) | server RSS MB | Redis MB | load avg |",
-             "| --- " * 15 + "|"]
+             "| fan-out backlog drained (s) | server RSS MB | Redis MB | load avg | date |",
+             "| --- " * 16 + "|"]
     for r in results:
         hello, home, half = r["hello"], r["home"], r.get("home_half", {})
         posting = r.get("posting", {})
@@ -80,7 +86,8 @@ def main() -> int:
             f"| {_f(r.get('rebuild_ms_p50'))} "
             f"| {_f(posting.get('rps'), 0)} ({_f(r.get('post_mean_followers'), 0)}) "
             f"| {_f(r.get('posting_backlog_drain_s'), 2)} | {_f(r.get('server_rss_mb'), 0)} "
-            f"| {_f(r.get('redis_used_mb'))} | {_f(r.get('load_average_1m'))} |")
+            f"| {_f(r.get('redis_used_mb'))} | {_f(r.get('load_average_1m'))} "
+            f"| {r.get('date', '-')} |")
     lines += size_table(results)
     lines += ["", "## Cost of a post and delivery time by the author's follower count", "",
               "Sequential posts by one author (median of the posts); *delivered* is from "
