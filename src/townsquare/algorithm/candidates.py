@@ -331,8 +331,12 @@ def _proof_statement(viewer: Any) -> Any:
     return union_all(
         select(favourites.c.status_id.label("sid"), favourites.c.account_id.label("who"))
         .where(favourites.c.account_id.in_(following), favourites.c.status_id >= floor),
+        # A repost is newer than its post, so `id >= floor` adds nothing to the result but
+        # lets the (account_id, id) index find the window (otherwise PostgreSQL intersects
+        # each followed account's whole history with every recent repost: 58 of 72 ms).
         select(statuses.c.reblog_of_id, statuses.c.account_id)
-        .where(statuses.c.account_id.in_(following), statuses.c.reblog_of_id >= floor),
+        .where(statuses.c.account_id.in_(following), statuses.c.id >= floor,
+               statuses.c.reblog_of_id >= floor),
     )
 
 
