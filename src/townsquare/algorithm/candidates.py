@@ -131,15 +131,13 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
 
     # Likes and reposts by followed accounts, once: the social-proof source and every
     # candidate's social proof both come from them.
-    pairs: list[tuple[int, int]] = []
+    liked_by: dict[int, set[int]] = defaultdict(set)  # post -> followed accounts
     if me.following:
-        pairs = await q.proof.all(conn, {"viewer": viewer_id, "floor": floor})
+        for sid, who in await q.proof.all(conn, {"viewer": viewer_id, "floor": floor}):
+            liked_by[sid].add(who)
     proof_ids: list[int] = []
-    if "social_proof" in sources and pairs:
-        distinct: dict[int, set[int]] = defaultdict(set)
-        for sid, who in pairs:
-            distinct[sid].add(who)
-        ranked = sorted(((len(v), sid) for sid, v in distinct.items()
+    if "social_proof" in sources and liked_by:
+        ranked = sorted(((len(v), sid) for sid, v in liked_by.items()
                          if len(v) >= cfg["social_proof_min_follows"]), reverse=True)
         proof_ids = [sid for _, sid in ranked[:cfg["social_proof_limit"]]]
 
@@ -174,20 +172,19 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     kept = [r for r in rows.values() if allowed(r)]
     if not kept:
         return []
-    return await _candidates(conn, q, me, kept, pairs)
+    return await _candidates(conn, q, me, kept, liked_by)
 
 
 async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: list[Any],
-                      pairs: list[tuple[int, int]]) -> list[Candidate]:
+                      liked_by: dict[int, set[int]]) -> list[Candidate]:
     ids = {r.id for r in rows}
     # A detected campaign (integrity/) counts once: its members' likes and reposts of a post
     # add one to engagement and social proof, not one each.
-    voices: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for sid, who in pairs:
-        if sid in ids:
-            voices[sid].add(("campaign", me.campaign[who]) if who in me.campaign
-                            else ("account", who))
-    proof = {sid: len(v) for sid, v in voices.items()}
+    proof = {sid: len(liked_by[sid]) for sid in ids if sid in liked_by}
+    if me.campaign:
+        for sid in proof:
+            proof[sid] = len({("campaign", me.campaign[who]) if who in me.campaign
+                              else ("account", who) for who in liked_by[sid]})
     echoes: dict[tuple[int, int], int] = defaultdict(int)  # (status, 0 like | 1 reblog)
     if me.campaign:
         acted: dict[tuple[int, int, int], int] = defaultdict(int)
