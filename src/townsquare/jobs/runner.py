@@ -75,7 +75,10 @@ class JobRunner:
             await asyncio.gather(*list(self._oneoff), return_exceptions=True)
 
     async def stop(self) -> None:
+        from townsquare.timelines.activity import settle_all
+
         self._running = False
+        await settle_all()  # timeline bookkeeping writes finish before the database goes
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

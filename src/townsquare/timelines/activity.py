@@ -21,6 +21,10 @@ from townsquare.store.db import Database
 from townsquare.store.tables import users
 
 log = logging.getLogger("townsquare.timelines")
+# Bookkeeping writes still running, in every Activity of this process: `settle_all` lets the
+# shutdown (JobRunner.stop, before the database is disposed) finish them instead of cutting
+# them off mid-transaction.
+_PENDING: set[asyncio.Task[None]] = set()
 TOUCH_EVERY = timedelta(hours=1)
 _MEMORY = 200_000  # users remembered per process before the memo is cleared
 
@@ -66,6 +70,8 @@ class Activity:
         task = asyncio.get_running_loop().create_task(self._guard(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        _PENDING.add(task)
+        task.add_done_callback(_PENDING.discard)
 
     async def _guard(self, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -77,3 +83,11 @@ class Activity:
         """Wait for bookkeeping writes (tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def settle_all(timeout: float = 10.0) -> None:
+    """Wait (at most `timeout` seconds) for this event loop's bookkeeping writes."""
+    loop = asyncio.get_running_loop()
+    mine = [t for t in _PENDING if t.get_loop() is loop and not t.done()]
+    if mine:
+        await asyncio.wait(mine, timeout=timeout)
