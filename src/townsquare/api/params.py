@@ -8,6 +8,7 @@ a msgspec Struct, so handlers see typed values and bad input becomes a clear 422
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, TypeVar
 
@@ -160,9 +161,17 @@ def _normalise(data: dict[str, Any], info: msgspec.inspect.StructType) -> dict[s
     return out
 
 
-def convert(data: dict[str, Any], cls: type[T]) -> T:
+@functools.cache
+def _struct_info(cls: type) -> msgspec.inspect.StructType:
+    """msgspec.inspect.type_info walks the whole class (~1 ms for a status); classes are
+    fixed at import, so once per class is enough."""
     info = msgspec.inspect.type_info(cls)
     assert isinstance(info, msgspec.inspect.StructType)
+    return info
+
+
+def convert(data: dict[str, Any], cls: type[T]) -> T:
+    info = _struct_info(cls)  # type: ignore[arg-type]  # classes are hashable
     try:
         return msgspec.convert(_normalise(data, info), cls, strict=False,
                                builtin_types=(UploadFile,))
