@@ -42,6 +42,7 @@ from townsquare.algorithm.explain import explanation
 from townsquare.algorithm.replay import encode_log
 from townsquare.algorithm.scoring import rank
 from townsquare.algorithm.weights import current
+from townsquare.api.auth import hash_token
 from townsquare.app import create_app
 from townsquare.config import Settings
 from townsquare.queries.statuses import load_ordered
@@ -84,9 +85,10 @@ async def main(args: argparse.Namespace) -> None:
         n_posts = (await conn.execute(select(func.count()).select_from(statuses))).scalar()
         if args.viewers == "tokens":
             raws = [f"synthetic-{args.seed}-{i}" for i in range(args.users)]
-            owner = dict((await conn.execute(select(tokens.c.token, tokens.c.account_id)
-                                             .where(tokens.c.token.in_(raws)))).all())
-            viewers = [(raw, owner[raw]) for raw in raws if owner.get(raw)]
+            hashed = {hash_token(raw): raw for raw in raws}
+            owner = dict((await conn.execute(select(tokens.c.token_hash, tokens.c.account_id)
+                                             .where(tokens.c.token_hash.in_(hashed)))).all())
+            viewers = [(raw, owner[h]) for h, raw in hashed.items() if owner.get(h)]
         else:
             heavy = (await conn.execute(
                 select(follows.c.account_id).group_by(follows.c.account_id)
