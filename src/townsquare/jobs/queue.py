@@ -97,7 +97,16 @@ class JobQueue:
             for g in groups:
                 name = g["name"].decode() if isinstance(g["name"], bytes) else g["name"]
                 if name == broker.consumer_group_name:
-                    return int(g.get("lag") or 0) + int(g["pending"])
+                    lag = g.get("lag")
+                    if lag is None:
+                        # Redis leaves the lag unknown in some group histories; then count
+                        # what lies past the group's last delivered entry (unread jobs), so a
+                        # drain never mistakes an unread backlog for an empty one.
+                        last = g["last-delivered-id"]
+                        last = last.decode() if isinstance(last, bytes) else last
+                        unread = await r.xrange(broker.queue_name, min=f"({last}", max="+")
+                        lag = len(unread or ())
+                    return int(lag) + int(g["pending"])
             # The stream exists but the group does not (yet, or again after a flush).
             return int(await r.xlen(broker.queue_name))
 
