@@ -46,6 +46,7 @@ from townsquare.context import Context, build_context
 from townsquare.integrity.ratelimit import RateLimit
 from townsquare.jobs.schedule import register_jobs
 from townsquare.model.clock import Clock
+from townsquare.timelines.tuning import Tuning
 from townsquare.web import routes as web_routes
 
 log = logging.getLogger("townsquare")
@@ -115,7 +116,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     routes.extend(media.file_routes(ctx))
     app = Starlette(routes=routes, exception_handlers=handlers(),  # type: ignore[arg-type]
                     middleware=[Middleware(SecurityHeaders),
-                                Middleware(RateLimit, redis_url=settings.redis_url)],
+                                Middleware(RateLimit, redis_url=settings.redis_url,
+                                           redis_prefix=Tuning.of(settings).redis_prefix)],
                     lifespan=lifespan)
     app.state.ctx = ctx
     return app

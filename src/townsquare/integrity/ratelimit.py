@@ -102,14 +102,15 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "ts:") -> None:
         import redis.asyncio as aioredis
 
+        self.prefix = prefix  # TOWNSQUARE_REDIS_PREFIX: apps sharing a Redis keep apart
         self.client: Any = aioredis.from_url(url)
         self.script: Any = self.client.register_script(_LUA)
 
     async def hit(self, key: str, seconds: int) -> Hit:
-        count, ttl_ms = await self.script(keys=[f"townsquare:rl:{key}"], args=[seconds * 1000])
+        count, ttl_ms = await self.script(keys=[f"{self.prefix}rl:{key}"], args=[seconds * 1000])
         ttl = int(ttl_ms) if int(ttl_ms) > 0 else seconds * 1000
         return Hit(int(count), time.time() + ttl / 1000)
 
@@ -136,14 +137,15 @@ class RateLimit:
     """ASGI middleware; settings come from the environment (see the module docstring)."""
 
     def __init__(self, app: ASGIApp, limits: dict[str, tuple[int, int]] | None = None,
-                 redis_url: str | None = None, enabled: bool | None = None) -> None:
+                 redis_url: str | None = None, enabled: bool | None = None,
+                 redis_prefix: str = "ts:") -> None:
         self.app = app
         env_limits = limits_from_env()
         self.limits = limits if limits is not None else env_limits
         if enabled is False:
             self.limits = None
         url = redis_url if redis_url is not None else os.environ.get("TOWNSQUARE_REDIS_URL", "")
-        self.counter: MemoryCounter | RedisCounter = RedisCounter(url) if url \
+        self.counter: MemoryCounter | RedisCounter = RedisCounter(url, redis_prefix) if url \
             else MemoryCounter()
         self._accounts: OrderedDict[str, int | None] = OrderedDict()
 
