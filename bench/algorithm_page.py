@@ -5,7 +5,7 @@ hydration, the served-feed log) on a generated network, in-process.
         --database-url URL --data-dir DIR
     townsquare algorithm communities --database-url URL --data-dir DIR
     .venv/bin/python bench/algorithm_page.py --database-url URL [--viewers heaviest|tokens]
-        [--users 200] [--seed 3] [--write]
+        [--users 200] [--seed 3]
 
 Viewers: `heaviest` (default) are the `--users` accounts that follow the most others, so their
 pages draw the most candidates (the target is stated for pages ranked from ~1,500 candidates);
@@ -16,7 +16,7 @@ ASGI app (no sockets). Prints p50/p99 of the whole request, the candidates each 
 ranked from, the median time of each stage (measured separately on the same viewers), and
 the CPU a page costs in this process and in the PostgreSQL backends (mean over the pages; on
 a busy machine this, unlike the wall-clock times, does not grow with what else runs).
-`--write` records the figures in docs/benchmarks.md under "Whole For you pages".
+docs/benchmarks.md ("Whole For you pages") records runs of both viewer kinds.
 A benchmark, not a test.
 """
 
@@ -26,11 +26,8 @@ import argparse
 import asyncio
 import gc
 import os
-import platform
-import re
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -47,9 +44,6 @@ from townsquare.app import create_app
 from townsquare.config import Settings
 from townsquare.queries.statuses import load_ordered
 from townsquare.store.tables import accounts, follows, statuses, tokens
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-HEADING = "## Whole For you pages"
 
 
 def postgres_cpu(database: str) -> float:
@@ -168,22 +162,6 @@ async def main(args: argparse.Namespace) -> None:
                      f"p99 {pct(xs, .99):.1f} ms |")
     table = "\n".join(lines)
     print(table)
-    if args.write:
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        body = (f"{HEADING}\n\nA For you page requested in-process through the ASGI app "
-                f"(auth, candidates, ranking, explanations, served-feed log, hydration, "
-                f"JSON), one per viewer after a warm-up page each (`bench/algorithm_page.py`)."
-                f"\n\n{table}\n\n{when}; {os.cpu_count()} CPUs, Python "
-                f"{platform.python_version()}; load average {load} at the end. Command: "
-                f"`python bench/algorithm_page.py --database-url URL --viewers {args.viewers}"
-                f" --users {args.users} --write`.\n")
-        doc = DOC.read_text()
-        pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-        doc = pattern.sub(body + "\n", doc) if pattern.search(doc) else \
-            doc.rstrip() + "\n\n" + body
-        DOC.write_text(doc)
-        print(f"written to {DOC}")
 
 
 if __name__ == "__main__":
@@ -193,5 +171,4 @@ if __name__ == "__main__":
     ap.add_argument("--viewers", choices=("heaviest", "tokens"), default="heaviest")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--users", type=int, default=200)
-    ap.add_argument("--write", action="store_true")
     asyncio.run(main(ap.parse_args()))
