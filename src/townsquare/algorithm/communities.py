@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from townsquare.algorithm.weights import Weights, current
 from townsquare.context import Context
@@ -132,13 +132,6 @@ async def run_job(ctx: Context, w: Weights | None = None) -> dict[str, float]:
                             producers=len(known), users=len(result.interests),
                             communities=result.count, seconds=computed - loaded,
                             params=dict(w.communities))
-    if ctx.db.engine.dialect.name == "postgresql":
-        # The candidate queries plan by these tables' statistics (a stale estimate turns the
-        # community source's index probes into a scan of the whole window); refresh them now
-        # rather than whenever autovacuum gets to it.
-        async with ctx.db.engine.connect() as conn:
-            await conn.execute(text("ANALYZE community_known_for, community_interests"))
-            await conn.commit()
     done = time.perf_counter()
     return {"edges": float(len(rows)), "producers": float(len(known)),
             "communities": float(result.count), "load_s": loaded - start,
