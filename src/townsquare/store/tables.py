@@ -306,8 +306,8 @@ home_timeline = Table(
            nullable=False),
     Column("author_id", BigInteger, nullable=False),  # who posted (or reposted) the entry
     Column("origin_author_id", BigInteger, nullable=False),  # author of the reposted post
+    # One index (the key): every post inserts a row per follower (migration 0010_posting).
     PrimaryKeyConstraint("account_id", "status_id"),
-    Index("ix_home_timeline_account_id_author_id", "account_id", "author_id"),
 )
 
 markers = Table(

@@ -90,15 +90,17 @@ class SqlHomeTimelines:
             await insert_ignore(tx, home_timeline, mentioned, ["account_id", "status_id"])
 
     async def followed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        # Posts already there (e.g. a followers-only post that mentioned the follower) are
+        # left out by primary key: an entry's status decides its author.
+        h = home_timeline
         recent = (
             select(literal(follower_id), statuses.c.id, statuses.c.account_id,
                    statuses.c.account_id)
             .where(statuses.c.account_id == target_id,
                    statuses.c.reblog_of_id.is_(None),
                    statuses.c.visibility.in_((*OPEN, "private")),
-                   ~statuses.c.id.in_(select(home_timeline.c.status_id).where(
-                       home_timeline.c.account_id == follower_id,
-                       home_timeline.c.author_id == target_id)))
+                   ~select(h.c.status_id).where(h.c.account_id == follower_id,
+                                                h.c.status_id == statuses.c.id).exists())
             .order_by(statuses.c.id.desc())
             .limit(BACKFILL)
         )
@@ -106,6 +108,7 @@ class SqlHomeTimelines:
             ["account_id", "status_id", "author_id", "origin_author_id"], recent))
 
     async def unfollowed(self, tx: Tx, follower_id: int, target_id: int) -> None:
+        # Reads the follower's own entries through the primary key (account_id, ...).
         await tx.execute(delete(home_timeline).where(
             home_timeline.c.account_id == follower_id,
             home_timeline.c.author_id == target_id,
