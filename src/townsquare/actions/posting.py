@@ -33,16 +33,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, false, func, insert, select, update
 
 from townsquare.actions.errors import ActionError, Invalid, NotFound
 from townsquare.actions.notify import notify
-from townsquare.actions.statuses import NewStatus, render_content, visible_status
+from townsquare.actions.statuses import NewStatus, render_content_named, visible_status
 from townsquare.context import Context
 from townsquare.model.visibility import counted_publicly
 from townsquare.store.db import Tx
+from townsquare.store.fast import Hot
 from townsquare.store.tables import (
     accounts,
+    apps,
     media,
     poll_options,
     polls,
@@ -51,6 +53,7 @@ from townsquare.store.tables import (
     statuses,
     users,
 )
+from townsquare.store.tables_moderation import account_moderation, labels
 from townsquare.timelines import events
 from townsquare.timelines.base import Entry
 
@@ -58,15 +61,33 @@ log = logging.getLogger("townsquare.posting")
 
 MAX_BATCH = 32  # posts per transaction: bounds the time the writer holds SQLite's lock
 
-# Statements built once; each runs with a list of parameter sets (one per post).
-_AUTHORS = (
-    select(accounts.c.id, accounts.c.followers_count, users.c.default_visibility)
-    .select_from(accounts.outerjoin(users, users.c.account_id == accounts.c.id))
+# Statements built once; each runs with a list of parameter sets (one per post). The reads
+# run on the driver (store/fast.py), inside the batch's transaction.
+_AUTHORS = Hot(
+    select(accounts.c.id, accounts.c.followers_count, users.c.default_visibility,
+           # Anything about the author that only load_statuses shows on a post (limited
+           # reach, labels on the account): then the answer is read back (answer.py).
+           func.coalesce(account_moderation.c.reach_limited, false()).label("limited"),
+           select(labels.c.id).where(labels.c.account_id == accounts.c.id,
+                                     labels.c.removed_at.is_(None)).exists().label("labelled"))
+    .select_from(accounts.outerjoin(users, users.c.account_id == accounts.c.id)
+                 .outerjoin(account_moderation, account_moderation.c.account_id == accounts.c.id))
     .where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 )
-_OWNED_MEDIA = select(media.c.id).where(
+# (Not on the driver: store/fast.py cannot process the float columns on asyncpg.)
+_OWNED_MEDIA = select(media).where(
     media.c.id.in_(bindparam("ids", expanding=True)),
     media.c.account_id == bindparam("author"), media.c.status_id.is_(None))
+# The authors' rows as they will be committed (read after the counters changed; the rows are
+# locked by then, or on SQLite the whole database is): for the answer's Account.
+_a = accounts.c
+_AUTHOR_ROWS = Hot(
+    select(_a.id, _a.username, _a.display_name, _a.note_html, _a.avatar_file, _a.header_file,
+           _a.bot, _a.locked, _a.discoverable, _a.followers_count, _a.following_count,
+           _a.statuses_count, _a.last_status_at, _a.suspended_at, _a.created_at)
+    .where(_a.id.in_(bindparam("ids", expanding=True))))
+_APPS = Hot(select(apps.c.id, apps.c.name, apps.c.website)
+            .where(apps.c.id.in_(bindparam("ids", expanding=True))))
 _INSERT_STATUS = insert(statuses)
 _INSERT_MENTION = insert(status_mentions)
 _INSERT_TAG = insert(status_tags)
@@ -81,23 +102,59 @@ _COUNT_QUOTE = (update(statuses).where(statuses.c.id == bindparam("p_status"))
                 .values(quotes_count=statuses.c.quotes_count + 1))
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A committed post as its writer knows it: enough to answer the request without reading
+    the post back (api/answer.py builds the Status; tests/test_post_answer.py shows it is the
+    one load_statuses gives its author).
+
+    `plain` is False when something about the post shows only through load_statuses (a quote,
+    whose nested post the author sees with its own counters, moderation and marks; an author
+    with limited reach or labels on their account): then the answer reads the post back."""
+
+    status_id: int
+    author: Any  # the author's accounts row, as committed
+    row: dict[str, Any]  # the statuses row as inserted
+    mentions: tuple[tuple[int, str], ...]  # (account id, username), by account id
+    tags: tuple[str, ...]  # tag names, by tag id
+    media: tuple[Any, ...]  # media rows, by position
+    poll: PostedPoll | None
+    app: tuple[str, str | None] | None  # (name, website)
+    plain: bool
+
+
+@dataclass(frozen=True)
+class PostedPoll:
+    id: int
+    expires_at: datetime
+    multiple: bool
+    hide_totals: bool
+    options: tuple[str, ...]
+
+
 @dataclass(eq=False)
 class _Post:
     author_id: int
     new: NewStatus
     options: list[str]
     now: datetime
-    future: asyncio.Future[int]
+    future: asyncio.Future[Posted]
     # Found by the checks, then by the writes.
     error: BaseException | None = None
     visibility: str = "public"
     followers: int = 0
+    plain: bool = True
     parent: Any = None
     quoted: Any = None
+    media: tuple[Any, ...] = ()
     status_id: int = 0
     content: str = ""
     mentioned: dict[str, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # mentioned id -> username
     tag_ids: dict[str, int] = field(default_factory=dict)
+    row: dict[str, Any] = field(default_factory=dict)
+    poll: PostedPoll | None = None
+    answer: Posted | None = None
 
 
 class _BatchTx(Tx):
@@ -118,7 +175,7 @@ class PostWriter:
         self._task: asyncio.Task[None] | None = None  # the running writer, if any
 
     async def submit(self, author_id: int, new: NewStatus, options: list[str],
-                     now: datetime) -> int:
+                     now: datetime) -> Posted:
         """Queue a post (validated without the database) and wait until it is committed."""
         loop = asyncio.get_running_loop()
         post = _Post(author_id, new, options, now, loop.create_future())
@@ -164,8 +221,8 @@ class PostWriter:
         ctx = self._ctx
         async with ctx.db.write() as real:
             tx = _BatchTx(real)
-            authors = {r.id: r for r in (await tx.execute(
-                _AUTHORS, {"ids": sorted({p.author_id for p in batch})})).all()}
+            authors = {r.id: r for r in await _AUTHORS.all(
+                tx.conn, {"ids": sorted({p.author_id for p in batch})})}
             for post in batch:
                 try:
                     await _check(tx, post, authors.get(post.author_id))
@@ -174,6 +231,7 @@ class PostWriter:
             ready = [p for p in batch if p.error is None]
             if ready:
                 await _write_posts(ctx, tx, ready)
+                await _answers(ctx, tx, ready)
         # Committed: every post of `ready` exists. Finish the after-commit work, then answer.
         for fn in tx.after:
             try:
@@ -188,7 +246,8 @@ def _settle(post: _Post, error: BaseException | None) -> None:
     if post.future.done():
         return
     if error is None:
-        post.future.set_result(post.status_id)
+        assert post.answer is not None
+        post.future.set_result(post.answer)
     else:
         post.future.set_exception(error)
 
@@ -202,6 +261,7 @@ async def _check(tx: Tx, post: _Post, author: Any) -> None:
         raise NotFound("Account")
     post.followers = int(author.followers_count or 0)
     post.visibility = new.visibility or author.default_visibility or "public"
+    post.plain = not (author.limited or author.labelled)
     if new.in_reply_to_id is not None:
         parent = await visible_status(tx, new.in_reply_to_id, post.author_id)
         await check_reply_allowed(tx, parent, post.author_id)
@@ -215,21 +275,26 @@ async def _check(tx: Tx, post: _Post, author: Any) -> None:
         if quoted.visibility not in ("public", "unlisted") and quoted.account_id != post.author_id:
             raise Invalid("Validation failed: only public and unlisted posts can be quoted")
         post.quoted = quoted
+        post.plain = False
     if new.media_ids:
-        owned = (await tx.execute(_OWNED_MEDIA, {"ids": new.media_ids,
-                                                 "author": post.author_id})).scalars().all()
-        if len(set(owned)) != len(set(new.media_ids)):
+        owned = {r.id: r for r in (await tx.execute(
+            _OWNED_MEDIA, {"ids": new.media_ids, "author": post.author_id})).all()}
+        if len(owned) != len(set(new.media_ids)):
             raise Invalid("Validation failed: unknown or already attached media")
+        # In the order they will be shown: by position (a repeated id keeps its last place).
+        position = {mid: i for i, mid in enumerate(new.media_ids)}
+        post.media = tuple(owned[mid] for mid in sorted(position, key=position.__getitem__))
 
 
 async def _write_posts(ctx: Context, tx: Tx, posts: list[_Post]) -> None:
     """The writes of posts that passed their checks; nothing here refuses a post."""
     rows = []
     for p in posts:
-        p.content, p.mentioned, p.tag_ids = await render_content(ctx, tx, p.new.text)
+        p.content, p.mentioned, p.tag_ids, p.names = await render_content_named(
+            ctx, tx, p.new.text)
         p.status_id = ctx.ids.next()
         new, parent = p.new, p.parent
-        rows.append({
+        p.row = {
             "id": p.status_id, "account_id": p.author_id, "text": new.text,
             "content": p.content, "spoiler_text": new.spoiler_text, "visibility": p.visibility,
             "sensitive": new.sensitive or bool(new.spoiler_text), "language": new.language,
@@ -239,15 +304,18 @@ async def _write_posts(ctx: Context, tx: Tx, posts: list[_Post]) -> None:
             "conversation_id": (parent.conversation_id or parent.id) if parent is not None
             else p.status_id,
             "application_id": new.application_id, "replies_count": 0, "reblogs_count": 0,
-            "favourites_count": 0, "quotes_count": 0, "created_at": p.now})
+            "favourites_count": 0, "quotes_count": 0, "created_at": p.now}
+        rows.append(p.row)
     await tx.execute(_INSERT_STATUS, rows)
 
+    # Mentions and tags in id order, the order their primary keys read them back in (and
+    # on PostgreSQL the order of the table itself), which the answer shows them in.
     mentions = [{"status_id": p.status_id, "account_id": aid}
-                for p in posts for aid in p.mentioned.values()]
+                for p in posts for aid in sorted(set(p.mentioned.values()))]
     if mentions:
         await tx.execute(_INSERT_MENTION, mentions)
     tagged = [{"status_id": p.status_id, "tag_id": tid}
-              for p in posts for tid in p.tag_ids.values()]
+              for p in posts for tid in sorted(set(p.tag_ids.values()))]
     if tagged:
         await tx.execute(_INSERT_TAG, tagged)
     attached = [{"p_media": mid, "p_status": p.status_id, "p_position": i}
@@ -294,14 +362,46 @@ def _publisher(ctx: Context, status_id: int) -> Callable[[], Awaitable[None]]:
 
 async def _insert_poll(ctx: Context, tx: Tx, p: _Post) -> None:
     assert p.new.poll is not None
-    poll_id = ctx.ids.next()
+    poll = p.poll = PostedPoll(ctx.ids.next(), p.now + timedelta(seconds=p.new.poll.expires_in),
+                               p.new.poll.multiple, p.new.poll.hide_totals, tuple(p.options))
     await tx.execute(insert(polls).values(
-        id=poll_id, status_id=p.status_id, multiple=p.new.poll.multiple,
-        hide_totals=p.new.poll.hide_totals, votes_count=0, voters_count=0,
-        expires_at=p.now + timedelta(seconds=p.new.poll.expires_in), created_at=p.now))
+        id=poll.id, status_id=p.status_id, multiple=poll.multiple,
+        hide_totals=poll.hide_totals, votes_count=0, voters_count=0,
+        expires_at=poll.expires_at, created_at=p.now))
     await tx.execute(insert(poll_options), [
-        {"poll_id": poll_id, "position": i, "title": title, "votes_count": 0}
-        for i, title in enumerate(p.options)])
+        {"poll_id": poll.id, "position": i, "title": title, "votes_count": 0}
+        for i, title in enumerate(poll.options)])
+
+
+def _app_cache(ctx: Context) -> dict[int, tuple[str, str | None]]:
+    """App id -> (name, website), per process: no code path renames or deletes an app."""
+    cache: dict[int, tuple[str, str | None]] = ctx.extras.setdefault("posting.apps", {})
+    if len(cache) > 10_000:
+        cache.clear()
+    return cache
+
+
+async def _answers(ctx: Context, tx: Tx, posts: list[_Post]) -> None:
+    """What each post's answer needs, read inside the transaction after every write: the
+    authors' rows as they will be committed (one query for the batch), the apps."""
+    authors = {r.id: r for r in await _AUTHOR_ROWS.all(
+        tx.conn, {"ids": sorted({p.author_id for p in posts})})}
+    app_names = _app_cache(ctx)
+    missing = sorted({p.new.application_id for p in posts
+                      if p.new.application_id is not None} - app_names.keys())
+    if missing:
+        for r in await _APPS.all(tx.conn, {"ids": missing}):
+            app_names[r.id] = (r.name, r.website)
+    for p in posts:
+        tag_ids = p.tag_ids
+        p.answer = Posted(
+            status_id=p.status_id, author=authors[p.author_id], row=p.row,
+            mentions=tuple((aid, p.names[aid]) for aid in sorted(set(p.mentioned.values()))),
+            tags=tuple(sorted(tag_ids, key=tag_ids.__getitem__)),
+            media=p.media, poll=p.poll,
+            app=app_names.get(p.new.application_id)
+            if p.new.application_id is not None else None,
+            plain=p.plain)
 
 
 def writer(ctx: Context) -> PostWriter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, bindparam, delete, func, insert, select, update
 
@@ -15,6 +15,7 @@ from townsquare.model import polls as poll_rules
 from townsquare.model.text import count_chars, parse, render
 from townsquare.model.visibility import OPEN, VISIBILITIES, can_see, counted_publicly
 from townsquare.store.db import Tx
+from townsquare.store.fast import Hot
 from townsquare.store.tables import (
     accounts,
     blocks,
@@ -31,6 +32,9 @@ from townsquare.store.tables import (
 )
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import events
+
+if TYPE_CHECKING:
+    from townsquare.actions.posting import Posted
 
 
 @dataclass(frozen=True)
@@ -120,20 +124,21 @@ async def visible_status(tx: Tx, status_id: int, viewer_id: int, *,
     return row
 
 
-_MENTIONED = (
+# Run on the driver inside the caller's transaction (store/fast.py).
+_MENTIONED = Hot(
     select(accounts.c.username_lower, accounts.c.username, accounts.c.id)
     .where(accounts.c.username_lower.in_(bindparam("names", expanding=True)),
            accounts.c.suspended_at.is_(None))
 )
-_TAG_IDS = select(tags.c.name, tags.c.id).where(tags.c.name.in_(bindparam("names",
-                                                                        expanding=True)))
+_TAG_IDS = Hot(select(tags.c.name, tags.c.id).where(tags.c.name.in_(bindparam("names",
+                                                                            expanding=True))))
 
 
 async def resolve_mentions(tx: Tx, usernames: list[str]) -> dict[str, tuple[int, str]]:
     """Mentioned local usernames (lowercased) -> (account id, display-cased username)."""
     if not usernames:
         return {}
-    rows = (await tx.execute(_MENTIONED, {"names": usernames})).all()
+    rows = await _MENTIONED.all(tx.conn, {"names": usernames})
     return {low: (aid, name) for low, name, aid in rows}
 
 
@@ -156,13 +161,13 @@ async def ensure_tags(ctx: Context, tx: Tx, names: list[str]) -> dict[str, int]:
     missing = [n for n in names if n not in found]
     if not missing:
         return found
-    rows = dict((await tx.execute(_TAG_IDS, {"names": missing})).all())
+    rows = dict(await _TAG_IDS.all(tx.conn, {"names": missing}))
     new = [n for n in missing if n not in rows]
     if new:
         now = ctx.clock.now()
         await insert_ignore(tx, tags, [{"id": ctx.ids.next(), "name": n, "display_name": n,
                                         "created_at": now} for n in new], ["name"])
-        rows.update((await tx.execute(_TAG_IDS, {"names": new})).all())
+        rows.update(await _TAG_IDS.all(tx.conn, {"names": new}))
 
     async def remember() -> None:
         cache.update(rows)
@@ -174,6 +179,13 @@ async def ensure_tags(ctx: Context, tx: Tx, names: list[str]) -> dict[str, int]:
 async def render_content(ctx: Context, tx: Tx, text: str) -> tuple[str, dict[str, int],
                                                                     dict[str, int]]:
     """(HTML, mentioned username -> id, tag name -> id) for a post text."""
+    content, mentioned, tag_ids, _ = await render_content_named(ctx, tx, text)
+    return content, mentioned, tag_ids
+
+
+async def render_content_named(ctx: Context, tx: Tx, text: str
+                               ) -> tuple[str, dict[str, int], dict[str, int], dict[int, str]]:
+    """`render_content`, plus mentioned id -> display-cased username."""
     parsed = parse(text)
     found = await resolve_mentions(tx, parsed.mentions)
     tag_ids = await ensure_tags(ctx, tx, parsed.tags)
@@ -181,13 +193,20 @@ async def render_content(ctx: Context, tx: Tx, text: str) -> tuple[str, dict[str
     # Profile URLs use the display-cased username, for links that read well.
     urls = {low: f"{base}/@{name}" for low, (_, name) in found.items()}
     mentioned = {low: aid for low, (aid, _) in found.items()}
-    return render(text, urls, base + "/tags/{tag}"), mentioned, tag_ids
+    names = {aid: name for aid, name in found.values()}
+    return render(text, urls, base + "/tags/{tag}"), mentioned, tag_ids, names
 
 
 async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
-    """Post; returns the new status id once it is committed. What can be checked without the
-    database is checked here; the rest, and the writing, is done by this process's post
-    writer with other posts made at the same moment (actions/posting.py)."""
+    """Post; returns the new status id once it is committed."""
+    return (await create_post(ctx, author_id, new)).status_id
+
+
+async def create_post(ctx: Context, author_id: int, new: NewStatus) -> Posted:
+    """Post; returns, once it is committed, what the writer knows of the post (enough for
+    the API's answer, api/answer.py). What can be checked without the database is checked
+    here; the rest, and the writing, is done by this process's post writer with other posts
+    made at the same moment (actions/posting.py)."""
     from townsquare.actions.posting import writer
 
     validate_text(ctx, new)

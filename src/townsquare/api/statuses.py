@@ -13,11 +13,12 @@ from townsquare.actions.statuses import (
     NewPoll,
     NewStatus,
     StatusChange,
-    create_status,
+    create_post,
     delete_status,
     edit_status,
 )
 from townsquare.api import auth, params
+from townsquare.api.answer import answer
 from townsquare.api.entities import Context, Status, StatusEdit, StatusSource
 from townsquare.api.errors import ApiError, not_found
 from townsquare.api.respond import ok
@@ -70,10 +71,9 @@ async def post_status(request: Request) -> Response:
         application_id=a.app_id,
     )
     ctx = auth.ctx_of(request)
-    status_id = await create_status(ctx, a.account_id, new)
-    async with ctx.db.read() as conn:
-        status = await load_one(ctx, conn, status_id, a.account_id)
-    return ok(status)
+    posted = await create_post(ctx, a.account_id, new)
+    # Built from what the writer knows (api/answer.py), not read back.
+    return ok(await answer(ctx, posted, a.account_id))
 
 
 @r.get("/api/v1/statuses/{id}", response=Status)
