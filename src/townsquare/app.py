@@ -41,6 +41,7 @@ from townsquare.api import (
     trends,
 )
 from townsquare.api.errors import handlers
+from townsquare.api.routing import IndexedRouter
 from townsquare.config import Settings
 from townsquare.context import Context, build_context
 from townsquare.integrity.ratelimit import RateLimit
@@ -119,5 +120,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                                 Middleware(RateLimit, redis_url=settings.redis_url,
                                            redis_prefix=Tuning.of(settings).redis_prefix)],
                     lifespan=lifespan)
+    app.router = IndexedRouter(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
     return app

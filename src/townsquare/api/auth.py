@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -12,8 +13,9 @@ from starlette.requests import Request
 from townsquare.api import scopes as scope_rules
 from townsquare.api.errors import ApiError, unauthorized
 from townsquare.context import Context
+from townsquare.queries.status_pages import Viewer
 from townsquare.store.fast import Hot
-from townsquare.store.tables import accounts, tokens
+from townsquare.store.tables import accounts, tokens, users
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,31 @@ class Auth:
     account_id: int | None  # None for client_credentials (app-only) tokens
     app_id: int | None
     scopes: frozenset[str]
+    # The account's cache counters (store/versions.py), read with the token.
+    relations_version: int = 0
+    marks_version: int = 0
+
+    @property
+    def viewer(self) -> Viewer | None:
+        if self.account_id is None:
+            return None
+        return Viewer(self.account_id, self.relations_version, self.marks_version)
 
 
 # Built once: every authenticated request runs it.
 _TOKEN_QUERY = (
     select(tokens.c.id, tokens.c.account_id, tokens.c.app_id, tokens.c.scopes,
-           accounts.c.suspended_at)
-    .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id))
+           accounts.c.suspended_at, users.c.relations_version, users.c.marks_version)
+    .select_from(tokens.outerjoin(accounts, accounts.c.id == tokens.c.account_id)
+                 .outerjoin(users, users.c.account_id == tokens.c.account_id))
     .where(tokens.c.token_hash == bindparam("hash"), tokens.c.revoked_at.is_(None))
 )
 _TOKEN_HOT = Hot(_TOKEN_QUERY)  # run on the driver (store/fast.py)
+
+
+@functools.lru_cache(maxsize=256)
+def _scopes(raw: str) -> frozenset[str]:
+    return frozenset(raw.split())
 
 
 def hash_token(token: str) -> str:
@@ -75,7 +92,8 @@ async def authenticate(request: Request, conn: AsyncConnection | None = None) ->
             raise unauthorized()
         if row.suspended_at is not None:
             raise ApiError(403, "Your account is suspended")
-        auth = Auth(row.id, row.account_id, row.app_id, frozenset(row.scopes.split()))
+        auth = Auth(row.id, row.account_id, row.app_id, _scopes(row.scopes),
+                    row.relations_version or 0, row.marks_version or 0)
     request.state.auth = auth
     return auth
 

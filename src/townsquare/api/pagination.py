@@ -60,11 +60,31 @@ def ordered(ids: list[int], page: Page) -> list[int]:
     return list(reversed(ids)) if page.min_id is not None else ids
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def _base_url(scope: Any) -> str:
+    """The request's URL without its query, as Starlette's `request.url` spells it (the
+    Host header, else the server address), without parsing the URL twice."""
+    scheme = scope.get("scheme", "http")
+    path = scope["path"]
+    for key, value in scope["headers"]:
+        if key == b"host":
+            return f"{scheme}://{value.decode('latin-1')}{path}"
+    server = scope.get("server")
+    if server is None:
+        return path
+    host, port = server
+    if port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}{path}"
+    return f"{scheme}://{host}:{port}{path}"
+
+
 def link_header(request: Request, page: Page, ids: list[int]) -> dict[str, str]:
     """`rel="next"` first and only on a full page; `rel="prev"` whenever there are items."""
     if not ids:
         return {}
-    base = str(request.url.replace(query="")).rstrip("?")
+    base = _base_url(request.scope)
     keep = [(k, v) for k, v in request.query_params.multi_items()
             if k not in ("max_id", "since_id", "min_id")]
     links = []

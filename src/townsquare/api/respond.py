@@ -19,3 +19,9 @@ class JSON(Response):
 
 def ok(content: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JSON:
     return JSON(content, status_code=status, headers=headers)
+
+
+def raw_json(body: bytes, *, status: int = 200, headers: dict[str, str] | None = None
+             ) -> Response:
+    """A body already encoded as JSON (pages assembled from cached bytes)."""
+    return Response(body, status_code=status, headers=headers, media_type=JSON.media_type)

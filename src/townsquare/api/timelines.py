@@ -11,9 +11,10 @@ from townsquare.api import auth, params
 from townsquare.api.entities import Status
 from townsquare.api.errors import not_found
 from townsquare.api.pagination import link_header, page_of
-from townsquare.api.respond import ok
+from townsquare.api.respond import ok, raw_json
 from townsquare.api.routing import Routes
 from townsquare.queries.accounts import account_row
+from townsquare.queries.status_pages import page_json, render
 from townsquare.queries.statuses import load_ordered
 from townsquare.queries.timelines import (
     AccountFilter,
@@ -61,12 +62,13 @@ async def home(request: Request) -> Response:
     """Home timeline: you and the accounts you follow, newest first."""
     ctx = auth.ctx_of(request)
     async with ctx.db.read() as conn:  # one connection for the token and the page
-        viewer = await auth.require_user(request, "read:statuses", conn)
+        viewer = (await auth.require(request, "read:statuses", conn=conn)).viewer
+        assert viewer is not None
         page = page_of(request)
-        ids = await ctx.timelines.page(conn, PageQuery(viewer, page.limit, page.max_id,
+        ids = await ctx.timelines.page(conn, PageQuery(viewer.id, page.limit, page.max_id,
                                                        page.since_id, page.min_id))
-        items = await load_ordered(ctx, conn, ids, viewer)
-    return ok(items, headers=link_header(request, page, ids))
+        items = await render(ctx, conn, ids, viewer)
+    return raw_json(page_json(items), headers=link_header(request, page, ids))
 
 
 @r.get("/api/v1/timelines/public", params=PublicParams, response=list[Status])

@@ -11,6 +11,7 @@ misses. It re-checks visibility, so even a listing with a bug cannot leak a post
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -99,11 +100,12 @@ def media_entity(ctx: Context, row: Any) -> MediaAttachment:
     )
 
 
-def poll_entity(poll: Any, options: list[Any], now: datetime, viewer: ViewerState | None,
+def poll_entity(poll: Any, options: list[Any], now: datetime, own_votes: Iterable[int],
                 viewer_id: int | None, author_id: int) -> Poll:
+    """The poll as `viewer_id` sees it; `own_votes`: the viewer's choices."""
     expired = utc(poll.expires_at) <= now
     hide = poll.hide_totals and not expired and viewer_id != author_id
-    own = sorted(viewer.votes.get(poll.id, [])) if viewer is not None else []
+    own = sorted(own_votes)
     return Poll(
         id=str(poll.id),
         expires_at=iso(utc(poll.expires_at)),
@@ -229,8 +231,8 @@ OPTIONS_QUERY = (
     .where(poll_options.c.poll_id.in_(bindparam("pids", expanding=True)))
     .order_by(poll_options.c.poll_id, poll_options.c.position)
 )
-_ROWS_HOT = Hot(ROWS_QUERY)
-_OPTIONS_HOT = Hot(OPTIONS_QUERY)
+ROWS_HOT = Hot(ROWS_QUERY)
+OPTIONS_HOT = Hot(OPTIONS_QUERY)
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,7 @@ def _static_key(row: Any) -> tuple[Any, ...]:
     return (row.edited_at, row.text, row.spoiler_text)
 
 
-async def _load_static(ctx: Context, conn: AsyncConnection,
+async def load_static(ctx: Context, conn: AsyncConnection,
                        rows: dict[int, Any]) -> dict[int, Static]:
     cache = static_cache(ctx)
     out: dict[int, Static] = {}
@@ -328,8 +330,42 @@ async def _load_static(ctx: Context, conn: AsyncConnection,
     return out
 
 
+def shared_status(sid: int, row: Any, item: Static, account_map: dict[int, Any],
+                  sensitive: bool, townsquare: dict[str, Any] | None) -> Status:
+    """A status as every viewer sees it: no repost, quote or poll, viewer fields unset."""
+    author = account_map[row.account_id]
+    return Status(
+        id=str(sid),
+        uri=f"{author.uri}/statuses/{sid}",
+        url=f"{author.url}/{sid}",
+        created_at=iso(row.created_at),
+        account=author,
+        content=row.content,
+        visibility=row.visibility,
+        sensitive=sensitive,
+        spoiler_text=row.spoiler_text,
+        media_attachments=list(item.media),
+        application=Application(name=row.app_name, website=row.app_website)
+        if row.app_name else None,
+        mentions=[Mention(id=str(a), username=account_map[a].username,
+                          url=account_map[a].url, acct=account_map[a].acct)
+                  for a in item.mention_ids if a in account_map],
+        tags=list(item.tags),
+        reblogs_count=row.reblogs_count,
+        favourites_count=row.favourites_count,
+        replies_count=row.replies_count,
+        quotes_count=row.quotes_count,
+        in_reply_to_id=str(row.in_reply_to_id) if row.in_reply_to_id else None,
+        in_reply_to_account_id=str(row.in_reply_to_account_id)
+        if row.in_reply_to_account_id else None,
+        language=row.language,
+        edited_at=iso(row.edited_at) if row.edited_at else None,
+        townsquare=townsquare,
+    )
+
+
 @dataclass(frozen=True)
-class _PollRow:
+class PollRow:
     id: int
     expires_at: datetime
     multiple: bool
@@ -352,7 +388,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     for _ in range(MAX_DEPTH):
         if not wanted:
             break
-        fetched = await _ROWS_HOT.all(conn, {"ids": list(wanted)})
+        fetched = await ROWS_HOT.all(conn, {"ids": list(wanted)})
         for row in fetched:
             rows[row.id] = row
         wanted = {x for row in fetched for x in (row.reblog_of_id, row.quote_of_id)
@@ -360,19 +396,19 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
     if not rows:
         return {}
     all_ids = set(rows)
-    static = await _load_static(ctx, conn, rows)
+    static = await load_static(ctx, conn, rows)
 
-    poll_map: dict[int, tuple[_PollRow, list[_Option]]] = {}
+    poll_map: dict[int, tuple[PollRow, list[PollOptionRow]]] = {}
     poll_ids = {r.poll_id: sid for sid, r in rows.items() if r.poll_id is not None}
     if poll_ids:
-        for pid, title, votes in await _OPTIONS_HOT.all(conn, {"pids": list(poll_ids)}):
+        for pid, title, votes in await OPTIONS_HOT.all(conn, {"pids": list(poll_ids)}):
             sid = poll_ids[pid]
             if sid not in poll_map:
                 r = rows[sid]
-                poll_map[sid] = (_PollRow(pid, r.poll_expires_at, r.poll_multiple,
+                poll_map[sid] = (PollRow(pid, r.poll_expires_at, r.poll_multiple,
                                           r.poll_hide_totals, r.poll_votes_count,
                                           r.poll_voters_count), [])
-            poll_map[sid][1].append(_Option(title, votes))
+            poll_map[sid][1].append(PollOptionRow(title, votes))
 
     author_ids = {r.account_id for r in rows.values()}
     mentioned_ids = {a for item in static.values() for a in item.mention_ids}
@@ -399,67 +435,47 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
             blocked=viewer is not None and row.account_id in viewer.blocked,
         )
 
-    built: dict[int, Status | None] = {}
+    # Keyed by (id, depth): how deep a post nests depends on its depth only, never on what
+    # else is on the page, so each item comes out the same in any listing (and the cached
+    # renderer, queries/status_pages.py, can build items one by one).
+    built: dict[tuple[int, int], Status | None] = {}
 
     def build(sid: int, depth: int) -> Status | None:
-        if sid in built:
-            return built[sid]
-        row = rows.get(sid)
+        key = (sid, depth)
+        if key in built:
+            return built[key]
+        row = rows.get(sid) if depth < MAX_DEPTH else None
         if row is None or row.account_id not in account_map or not visible(row):
-            built[sid] = None
+            built[key] = None
             return None
         reblog = None
         if row.reblog_of_id is not None:
-            reblog = build(row.reblog_of_id, depth + 1) if depth < MAX_DEPTH else None
+            reblog = build(row.reblog_of_id, depth + 1)
             if reblog is None:
-                built[sid] = None  # a repost of something the viewer cannot see
+                built[key] = None  # a repost of something the viewer cannot see
                 return None
         quote = None
         if row.quote_of_id is not None and depth < MAX_DEPTH - 1:
             quote = build(row.quote_of_id, depth + 1)
-        author = account_map[row.account_id]
         poll = None
         if sid in poll_map:
             prow, options = poll_map[sid]
-            poll = poll_entity(prow, options, now, viewer, viewer_id, row.account_id)
-        entity = Status(
-            id=str(sid),
-            uri=f"{author.uri}/statuses/{sid}",
-            url=f"{author.url}/{sid}",
-            created_at=iso(row.created_at),
-            account=author,
-            content=row.content,
-            visibility=row.visibility,
-            sensitive=row.sensitive or sid in moderation.sensitive,
-            spoiler_text=row.spoiler_text,
-            media_attachments=list(static[sid].media),
-            application=Application(name=row.app_name, website=row.app_website)
-            if row.app_name else None,
-            mentions=[Mention(id=str(a), username=account_map[a].username,
-                              url=account_map[a].url, acct=account_map[a].acct)
-                      for a in static[sid].mention_ids if a in account_map],
-            tags=list(static[sid].tags),
-            reblogs_count=row.reblogs_count,
-            favourites_count=row.favourites_count,
-            replies_count=row.replies_count,
-            quotes_count=row.quotes_count,
-            in_reply_to_id=str(row.in_reply_to_id) if row.in_reply_to_id else None,
-            in_reply_to_account_id=str(row.in_reply_to_account_id)
-            if row.in_reply_to_account_id else None,
-            reblog=reblog,
-            quote=quote,
-            poll=poll,
-            language=row.language,
-            edited_at=iso(row.edited_at) if row.edited_at else None,
-            favourited=sid in viewer.favourited if viewer else None,
-            reblogged=sid in viewer.reblogged if viewer else None,
-            bookmarked=sid in viewer.bookmarked if viewer else None,
-            pinned=(sid in viewer.pinned) if viewer and row.account_id == viewer_id else None,
-            muted=False if viewer else None,
-            filtered=moderation.filtered.get(sid, []),
-            townsquare=with_notes(moderation.townsquare.get(sid), notes.get(sid)),
-        )
-        built[sid] = entity
+            votes = viewer.votes.get(prow.id, ()) if viewer is not None else ()
+            poll = poll_entity(prow, options, now, votes, viewer_id, row.account_id)
+        entity = shared_status(sid, row, static[sid], account_map,
+                               row.sensitive or sid in moderation.sensitive,
+                               with_notes(moderation.townsquare.get(sid), notes.get(sid)))
+        entity.reblog = reblog
+        entity.quote = quote
+        entity.poll = poll
+        if viewer is not None:
+            entity.favourited = sid in viewer.favourited
+            entity.reblogged = sid in viewer.reblogged
+            entity.bookmarked = sid in viewer.bookmarked
+            entity.pinned = (sid in viewer.pinned) if row.account_id == viewer_id else None
+            entity.muted = False
+        entity.filtered = moderation.filtered.get(sid, [])
+        built[key] = entity
         return entity
 
     out: dict[int, Status] = {}
@@ -471,7 +487,7 @@ async def load_statuses(ctx: Context, conn: AsyncConnection, ids: list[int],
 
 
 @dataclass(frozen=True)
-class _Option:
+class PollOptionRow:
     title: str
     votes_count: int
 

@@ -50,6 +50,11 @@ def _ts(name: str = "created_at", *, nullable: bool = False) -> Column:
     return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
+def _version(name: str = "version") -> Column:
+    """A change counter kept by database triggers (store/versions.py); never set by code."""
+    return Column(name, BigInteger, nullable=False, server_default="0")
+
+
 accounts = Table(
     "accounts", metadata,
     _id(),
@@ -71,6 +76,7 @@ accounts = Table(
     _ts("suspended_at", nullable=True),
     _ts(),
     _ts("updated_at"),
+    _version(),
 )
 
 # Credentials of local accounts (remote accounts, once federation lands, have none).
@@ -86,6 +92,8 @@ users = Table(
     Column("default_language", String(8), nullable=True),
     _ts(),
     _ts("last_active_at", nullable=True),
+    _version("relations_version"),  # the viewer's follows, blocks, mutes, muted words
+    _version("marks_version"),  # the viewer's likes, reposts, bookmarks, pins, votes, hides
 )
 
 apps = Table(
@@ -173,6 +181,7 @@ statuses = Table(
     Column("quotes_count", Integer, nullable=False, default=0),
     _ts(),
     _ts("edited_at", nullable=True),
+    _version(),
     Index("ix_statuses_account_id_id", "account_id", "id"),
     Index("ix_statuses_visibility_id", "visibility", "id"),
 )

@@ -33,6 +33,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
 from townsquare.store import tables as t
+from townsquare.store import versions
 from townsquare.synthetic.columns import (
     COPY_HEADER,
     COPY_TRAILER,
@@ -55,7 +56,7 @@ def _columns(table: Table, sample: Chunk) -> tuple[list[str], dict[str, Any]]:
     names = list(sample)
     extra: dict[str, Any] = {}
     for col in table.columns:
-        if col.name in sample:
+        if col.name in sample or col.server_default is not None:  # the database fills those
             continue
         default = getattr(col.default, "arg", None) if col.default is not None else None
         if default is not None and not callable(default):
@@ -138,6 +139,10 @@ async def _load_pg(url: str, tables: Sequence[tuple[Table, TableRows]],
                 else:
                     await conn.execute(f"DROP INDEX {_q(r['name'])}")
             progress.end()
+            # The cache counters' triggers (store/versions.py) would fire once per loaded row;
+            # every counter starts at 0 in a fresh load anyway.
+            for name in names:
+                await conn.execute(f"ALTER TABLE {_q(name)} DISABLE TRIGGER USER")
             types = {name: {a: typ for a, typ in await conn.fetch(_TYPES_SQL, name)}
                      for name in names}
             work = [(tbl, rows) for tbl, rows in tables if rows.total]
@@ -176,6 +181,8 @@ async def _load_pg(url: str, tables: Sequence[tuple[Table, TableRows]],
                         q.get_nowait()
                     except queue.Empty:
                         await asyncio.sleep(0.01)
+            for name in names:
+                await conn.execute(f"ALTER TABLE {_q(name)} ENABLE TRIGGER USER")
             pending = loop.run_in_executor(None, after_copy) if after_copy else None
             order = {"p": 0, "u": 1, "i": 2, "f": 3}
             progress.begin("indexes and keys", len(dropped), unit="items")
@@ -218,6 +225,9 @@ def _load_sqlite(path: str, tables: Sequence[tuple[Table, TableRows]],
             f"AND tbl_name IN ({marks})", names).fetchall()
         for name, _ in indexes:
             conn.execute(f"DROP INDEX {_q(name)}")
+        # The cache counters' triggers would fire once per row (all counters start at 0).
+        for sql in versions.drop_statements("sqlite"):
+            conn.execute(sql)
         for table, rows in tables:
             if not rows.total:
                 continue
@@ -233,6 +243,8 @@ def _load_sqlite(path: str, tables: Sequence[tuple[Table, TableRows]],
             progress.end()
         progress.begin(f"{len(indexes)} indexes")
         for _, sql in indexes:
+            conn.execute(sql)
+        for sql in versions.create_statements("sqlite"):
             conn.execute(sql)
         progress.end()
         conn.execute("COMMIT")

@@ -19,6 +19,7 @@ from townsquare.model.clock import Clock
 from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.db import Database, Tx
+from townsquare.store.fast import Hot
 from townsquare.store.tables import home_timeline, statuses, users
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import truth
@@ -144,10 +145,10 @@ class SqlHomeTimelines:
         now = self._clock.now()
         stmt = _page_statement(query.max_id is not None, query.since_id is not None,
                                query.min_id is not None)
-        ids = [r for (r,) in (await conn.execute(stmt, {
+        ids = [r for (r,) in await stmt.all(conn, {
             "viewer": query.viewer_id, "now": now, "limit": query.limit,
             "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
-        })).all()]
+        })]
         if rebuilt:  # not stored yet: filter and page them here
             lo = query.min_id if query.min_id is not None else query.since_id
             window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
@@ -163,9 +164,9 @@ class SqlHomeTimelines:
 
 
 @functools.cache
-def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Any:
-    """The page query for one combination of bounds, built once: only bound values change
-    between requests, so neither building nor SQLAlchemy's cache lookup is paid again."""
+def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Hot:
+    """The page query for one combination of bounds, built once and run on the driver
+    (store/fast.py): only bound values change between requests."""
     hidden = hidden_account_ids(bindparam("viewer"), bindparam("now")).subquery()
     h = home_timeline
     stmt = select(h.c.status_id).where(
@@ -182,4 +183,4 @@ def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Any:
         stmt = stmt.where(h.c.status_id > bindparam("min_id")).order_by(h.c.status_id.asc())
     else:
         stmt = stmt.order_by(h.c.status_id.desc())
-    return stmt.limit(bindparam("limit"))
+    return Hot(stmt.limit(bindparam("limit")))

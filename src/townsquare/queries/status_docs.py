@@ -1,0 +1,229 @@
+"""The parts of statuses and authors that every viewer sees alike, encoded once per process.
+
+A page of statuses is mostly the same bytes for everyone: the text, the author's profile,
+the counters. `StatusDoc` keeps a status's shared JSON members (everything but its author,
+repost, quote, poll and the viewer's own fields) and `AuthorDoc` the author's Account JSON,
+each stored with the version counter it was read under (store/versions.py: database
+triggers move the counter on any change of the row or of the rows that shape it). A page
+reads the counters of its statuses and authors in one query (`probe`) and loads only what
+changed or was never seen, with the same code `load_statuses` uses (`shared_status`).
+
+A doc is *plain* when nothing about it depends on who looks: no moderation that hides or
+warns (removal, interstitial), no labels from any labeler, and, for authors, not suspended,
+not reach-limited, no account labels. queries/status_pages.py serves plain items from these
+docs and hands every other item to `load_statuses`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, NamedTuple
+
+import msgspec
+from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.api.entities import Account, Status
+from townsquare.context import Context
+from townsquare.queries.accounts import load_accounts
+from townsquare.queries.moderation_view import overlay
+from townsquare.queries.notes_view import helpful_notes, with_notes
+from townsquare.queries.statuses import (
+    MAX_DEPTH,
+    OPTIONS_HOT,
+    ROWS_HOT,
+    PollOptionRow,
+    PollRow,
+    load_static,
+    shared_status,
+)
+from townsquare.store.fast import Hot
+from townsquare.store.tables import accounts, statuses
+from townsquare.store.tables_moderation import account_moderation, labels
+
+# Status members a viewer changes, or that are spliced in per request.
+_NOT_SHARED = {"account", "reblog", "quote", "poll", "favourited", "reblogged", "muted",
+               "bookmarked", "pinned", "filtered"}
+HEAD_FIELDS = tuple(f for f in Status.__struct_fields__ if f not in _NOT_SHARED)
+
+_encoder = msgspec.json.Encoder()
+
+
+class Probe(NamedTuple):
+    id: int
+    version: int
+    account_id: int
+    author_version: int
+    reblog_of_id: int | None
+    quote_of_id: int | None
+
+
+class StatusDoc(NamedTuple):
+    version: int
+    account_id: int
+    visibility: str
+    reblog_of_id: int | None
+    quote_of_id: int | None
+    mention_ids: frozenset[int]
+    plain: bool
+    head: bytes  # JSON members without braces, e.g. b'"id":"1","uri":...'
+    poll: tuple[PollRow, list[PollOptionRow]] | None
+
+
+class AuthorDoc(NamedTuple):
+    version: int
+    plain: bool
+    json: bytes  # the Account entity
+
+
+_s, _a = statuses.c, accounts.c
+PROBE = Hot(
+    select(_s.id, _s.version, _s.account_id, _a.version.label("author_version"),
+           _s.reblog_of_id, _s.quote_of_id)
+    .select_from(statuses.join(accounts, _a.id == _s.account_id))
+    .where(_s.id.in_(bindparam("ids", expanding=True))))
+
+# Labels from any labeler (a viewer may subscribe to any), on statuses or on authors.
+_LABELLED = Hot(
+    select(labels.c.status_id).where(labels.c.status_id.in_(bindparam("ids", expanding=True)),
+                                     labels.c.removed_at.is_(None)))
+_AUTHOR_FLAGS = Hot(union_all(
+    select(account_moderation.c.account_id.label("a"), literal("limited").label("k"))
+    .where(account_moderation.c.account_id.in_(bindparam("aids", expanding=True)),
+           account_moderation.c.reach_limited.is_(True)),
+    select(labels.c.account_id.label("a"), literal("label").label("k"))
+    .where(labels.c.account_id.in_(bindparam("aids", expanding=True)),
+           labels.c.removed_at.is_(None)),
+))
+
+
+class DocCache:
+    """Bounded: the oldest entries go first."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.statuses: dict[int, StatusDoc] = {}
+        self.authors: dict[int, AuthorDoc] = {}
+        self._size = size
+
+    def put(self, store: dict[int, Any], key: int, doc: Any) -> None:
+        old = store.get(key)
+        if old is not None and old.version > doc.version:
+            return  # a request that read an older counter: keep the newer entry
+        store.pop(key, None)
+        if len(store) >= self._size:
+            del store[next(iter(store))]
+        store[key] = doc
+
+    def forget(self, status_id: int) -> None:
+        self.statuses.pop(status_id, None)
+
+
+def doc_cache(ctx: Context) -> DocCache:
+    cache = ctx.extras.get("doc_cache")
+    if cache is None:
+        cache = ctx.extras["doc_cache"] = DocCache()
+    assert isinstance(cache, DocCache)
+    return cache
+
+
+async def probe(conn: AsyncConnection, ids: list[int]) -> dict[int, Probe]:
+    """Counters of the statuses, of what they repost and quote (as deep as pages nest), and
+    of their authors."""
+    found: dict[int, Probe] = {}
+    wanted = set(ids)
+    for _ in range(MAX_DEPTH):
+        if not wanted:
+            break
+        rows = await PROBE.all(conn, {"ids": list(wanted)})
+        for r in rows:
+            found[r.id] = Probe(*r)
+        wanted = {x for r in rows for x in (r.reblog_of_id, r.quote_of_id)
+                  if x is not None and x not in found}
+    return found
+
+
+async def docs(ctx: Context, conn: AsyncConnection, probed: dict[int, Probe]
+               ) -> tuple[dict[int, StatusDoc], dict[int, AuthorDoc]]:
+    """The docs of every probed status and author, current as of their counters."""
+    cache = doc_cache(ctx)
+    status_docs: dict[int, StatusDoc] = {}
+    author_docs: dict[int, AuthorDoc] = {}
+    missing: list[int] = []
+    missing_authors: dict[int, int] = {}
+    for sid, p in probed.items():
+        doc = cache.statuses.get(sid)
+        if doc is not None and doc.version == p.version:
+            status_docs[sid] = doc
+        else:
+            missing.append(sid)
+        if p.account_id not in author_docs:
+            adoc = cache.authors.get(p.account_id)
+            if adoc is not None and adoc.version == p.author_version:
+                author_docs[p.account_id] = adoc
+            else:
+                missing_authors[p.account_id] = p.author_version
+    if missing_authors:
+        for aid, adoc in (await _load_authors(ctx, conn, missing_authors)).items():
+            cache.put(cache.authors, aid, adoc)
+            author_docs[aid] = adoc
+    if missing:
+        versions = {sid: probed[sid].version for sid in missing}
+        loaded, author_dependent = await _load_statuses(ctx, conn, versions)
+        for sid, doc in loaded.items():
+            if sid not in author_dependent:
+                cache.put(cache.statuses, sid, doc)
+            status_docs[sid] = doc
+    return status_docs, author_docs
+
+
+async def _load_authors(ctx: Context, conn: AsyncConnection, versions: dict[int, int]
+                        ) -> dict[int, AuthorDoc]:
+    entities = await load_accounts(conn, ctx.settings, versions)
+    flagged = {a for a, _ in await _AUTHOR_FLAGS.all(conn, {"aids": list(versions)})}
+    return {aid: AuthorDoc(versions[aid], not account.suspended and aid not in flagged,
+                           _encoder.encode(account))
+            for aid, account in entities.items()}
+
+
+async def _load_statuses(ctx: Context, conn: AsyncConnection, versions: dict[int, int]
+                         ) -> tuple[dict[int, StatusDoc], set[int]]:
+    """The docs, and which of them must not be kept: those whose shared part depends on
+    the author's state (limited reach), which the status's own counter does not follow."""
+    ids = list(versions)
+    rows = {r.id: r for r in await ROWS_HOT.all(conn, {"ids": ids})}
+    if not rows:
+        return {}, set()
+    static = await load_static(ctx, conn, rows)
+    account_map: dict[int, Account] = await load_accounts(
+        conn, ctx.settings,
+        {r.account_id for r in rows.values()} | {a for s in static.values()
+                                                 for a in s.mention_ids})
+    # Without a viewer, the overlay holds only what is the same for everyone (limited
+    # reach, a detached quote); anything viewer-dependent makes the doc not plain below.
+    shared = await overlay(conn, ctx.clock.now(), rows, None, set(), None)
+    notes = await helpful_notes(ctx, conn, rows)
+    labelled = {sid for (sid,) in await _LABELLED.all(conn, {"ids": list(rows)})}
+    polls: dict[int, tuple[PollRow, list[PollOptionRow]]] = {}
+    poll_rows = {r.poll_id: r for r in rows.values() if r.poll_id is not None}
+    if poll_rows:
+        options: dict[int, list[PollOptionRow]] = defaultdict(list)
+        for pid, title, votes in await OPTIONS_HOT.all(conn, {"pids": list(poll_rows)}):
+            options[pid].append(PollOptionRow(title, votes))
+        for pid, r in poll_rows.items():
+            polls[r.id] = (PollRow(pid, r.poll_expires_at, r.poll_multiple, r.poll_hide_totals,
+                                    r.poll_votes_count, r.poll_voters_count), options[pid])
+    out: dict[int, StatusDoc] = {}
+    author_dependent = {sid for sid, row in rows.items() if row.author_limited}
+    for sid, row in rows.items():
+        if row.account_id not in account_map:
+            continue
+        entity = shared_status(sid, row, static[sid], account_map,
+                               row.sensitive or sid in shared.sensitive,
+                               with_notes(shared.townsquare.get(sid), notes.get(sid)))
+        head = _encoder.encode({f: getattr(entity, f) for f in HEAD_FIELDS})[1:-1]
+        plain = not (row.mod_removed or row.mod_interstitial or row.author_limited
+                     or sid in labelled)
+        out[sid] = StatusDoc(versions[sid], row.account_id, row.visibility, row.reblog_of_id,
+                             row.quote_of_id, frozenset(static[sid].mention_ids), plain, head,
+                             polls.get(sid))
+    return out, author_dependent

@@ -1,0 +1,180 @@
+"""Pages of statuses as JSON bytes, assembled from per-process caches checked on every read.
+
+`render` gives, for a list of status ids and a viewer, the same JSON that encoding
+`load_statuses`' entities gives (tests/test_status_pages.py compares them on generated
+worlds), at a fraction of the cost for a page whose parts were seen before:
+
+1. one query reads the version counters of the statuses, of what they repost or quote, and
+   of their authors (status_docs.probe); the shared JSON of each is taken from the doc cache
+   when its counter is unchanged and loaded otherwise;
+2. the viewer's relations and marks come from the viewer cache, checked against the
+   counters read with the token (viewer_cache.py); only statuses the viewer's entry has not
+   seen cost a query;
+3. each item is assembled from bytes: the shared members, the author's Account, the repost
+   and quote (assembled the same way), the poll as this viewer sees it, the viewer's fields.
+
+Visibility is checked per item exactly as `load_statuses` checks it (the viewer's follows,
+blocks, mentions, hidden posts). Items that do not look the same to everyone (moderation
+that removes or warns, labels, a suspended or limited author) and every item of a viewer with
+muted words are left to `load_statuses` itself; their bytes are merged in page order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from townsquare.context import Context
+from townsquare.model.visibility import can_see
+from townsquare.queries.status_docs import AuthorDoc, StatusDoc, docs, probe
+from townsquare.queries.statuses import MAX_DEPTH, load_statuses, poll_entity
+from townsquare.queries.viewer_cache import (
+    BOOKMARKED,
+    FAVOURITED,
+    HIDDEN,
+    PINNED,
+    REBLOGGED,
+    Marks,
+    Relations,
+    viewer_cache,
+)
+
+_encoder = msgspec.json.Encoder()
+
+
+class Viewer(NamedTuple):
+    """A signed-in reader and the counters read with their token."""
+
+    id: int
+    relations_version: int
+    marks_version: int
+
+
+def _tail(flags: int, own: bool) -> bytes:
+    def b(on: bool) -> str:
+        return "true" if on else "false"
+
+    pinned = b(bool(flags & PINNED)) if own else "null"
+    return (f',"favourited":{b(bool(flags & FAVOURITED))},"reblogged":'
+            f'{b(bool(flags & REBLOGGED))},"muted":false,"bookmarked":'
+            f'{b(bool(flags & BOOKMARKED))},"pinned":{pinned},"filtered":[]}}').encode()
+
+
+# The viewer's fields, closing the object: by (flags & 15, own post).
+_TAILS = {(f, own): _tail(f, own) for f in range(16) for own in (False, True)}
+_ANON_TAIL = (b',"favourited":null,"reblogged":null,"muted":null,"bookmarked":null,'
+              b'"pinned":null,"filtered":[]}')
+_FALLBACK: Any = object()  # an item load_statuses must build
+
+
+class _Page:
+    def __init__(self, ctx: Context, viewer: Viewer | None, status_docs: dict[int, StatusDoc],
+                 author_docs: dict[int, AuthorDoc], relations: Relations | None,
+                 marks: Marks | None) -> None:
+        self.now = ctx.clock.now()
+        self.viewer_id = viewer.id if viewer is not None else None
+        self.status_docs = status_docs
+        self.author_docs = author_docs
+        self.relations = relations
+        self.marks = marks
+        self.built: dict[tuple[int, int], Any] = {}
+
+    def visible(self, sid: int, doc: StatusDoc) -> bool:
+        vid = self.viewer_id
+        if vid is None:
+            return can_see(doc.visibility, doc.account_id, None, follows_author=False,
+                           mentioned=False, blocked=False)
+        assert self.relations is not None and self.marks is not None
+        if self.marks.flags.get(sid, 0) & HIDDEN:
+            return False
+        return can_see(doc.visibility, doc.account_id, vid,
+                       follows_author=doc.account_id in self.relations.following,
+                       mentioned=vid in doc.mention_ids,
+                       blocked=doc.account_id in self.relations.blocked)
+
+    def item(self, sid: int, depth: int) -> Any:
+        """The item's bytes, None when the viewer may not see it, or _FALLBACK."""
+        key = (sid, depth)
+        if key in self.built:
+            return self.built[key]
+        out = self.built[key] = self._item(sid, depth)
+        return out
+
+    def _item(self, sid: int, depth: int) -> Any:
+        if depth >= MAX_DEPTH:
+            return None
+        doc = self.status_docs.get(sid)
+        if doc is None:
+            return _FALLBACK  # no row (then load_statuses leaves it out too) or no author
+        author = self.author_docs.get(doc.account_id)
+        if author is None or not doc.plain or not author.plain:
+            return _FALLBACK
+        if not self.visible(sid, doc):
+            return None
+        reblog = b"null"
+        if doc.reblog_of_id is not None:
+            inner = self.item(doc.reblog_of_id, depth + 1)
+            if inner is None or inner is _FALLBACK:
+                return inner  # a repost of something the viewer cannot see is left out
+            reblog = inner
+        quote = b"null"
+        if doc.quote_of_id is not None and depth < MAX_DEPTH - 1:
+            inner = self.item(doc.quote_of_id, depth + 1)
+            if inner is _FALLBACK:
+                return inner
+            if inner is not None:
+                quote = inner
+        vid = self.viewer_id
+        poll = b"null"
+        if doc.poll is not None:
+            prow, options = doc.poll
+            votes = self.marks.votes.get(prow.id, ()) if self.marks is not None else ()
+            poll = _encoder.encode(poll_entity(prow, options, self.now, votes, vid,
+                                               doc.account_id))
+        if self.marks is None:
+            tail = _ANON_TAIL
+        else:
+            tail = _TAILS[(self.marks.flags.get(sid, 0) & 15, doc.account_id == vid)]
+        return b"".join((b"{", doc.head, b',"account":', author.json, b',"reblog":', reblog,
+                         b',"quote":', quote, b',"poll":', poll, tail))
+
+
+async def render(ctx: Context, conn: AsyncConnection, ids: list[int],
+                 viewer: Viewer | None, context: str | None = None) -> list[bytes]:
+    """The JSON of each status the viewer may see, in the order of `ids` (the others are
+    left out), exactly as `load_statuses` would give them. `context` as there."""
+    if not ids:
+        return []
+    probed = await probe(conn, ids)
+    status_docs, author_docs = await docs(ctx, conn, probed)
+    relations = marks = None
+    if viewer is not None:
+        cache = viewer_cache(ctx.extras)
+        relations = await cache.relations(conn, viewer.id, viewer.relations_version)
+        if relations.has_filters(ctx.clock.now()):
+            return await _fallback(ctx, conn, ids, viewer, context)
+        polls = [d.poll[0].id for d in status_docs.values() if d.poll is not None]
+        marks = await cache.marks(conn, viewer.id, viewer.marks_version, probed, polls)
+    page = _Page(ctx, viewer, status_docs, author_docs, relations, marks)
+    items = {sid: page.item(sid, 0) for sid in ids}
+    slow = [sid for sid, b in items.items() if b is _FALLBACK]
+    if slow:
+        items.update(zip(slow, await _fallback(ctx, conn, slow, viewer, context, keep=True),
+                         strict=True))
+    return [b for b in (items[sid] for sid in ids) if b is not None]
+
+
+async def _fallback(ctx: Context, conn: AsyncConnection, ids: list[int],
+                    viewer: Viewer | None, context: str | None, *, keep: bool = False
+                    ) -> list[Any]:
+    """`load_statuses`' entities, encoded; with `keep`, one entry per id (None when left
+    out), otherwise only the visible ones in order."""
+    loaded = await load_statuses(ctx, conn, ids, viewer.id if viewer else None, context)
+    encoded = [_encoder.encode(loaded[sid]) if sid in loaded else None for sid in ids]
+    return encoded if keep else [b for b in encoded if b is not None]
+
+
+def page_json(items: list[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
