@@ -54,10 +54,16 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 ANONYMOUS_GROUPS = {"signup", "login"}  # only per IP
 
+# Every counter a request touches, in one round trip (a post counts per account and per IP).
 _LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[i]) end
+  out[#out + 1] = n
+  out[#out + 1] = redis.call('PTTL', key)
+end
+return out
 """
 
 
@@ -88,6 +94,9 @@ class MemoryCounter:
         self.windows: OrderedDict[str, tuple[int, float]] = OrderedDict()
         self.max_keys = max_keys
 
+    async def hit_many(self, keys: list[tuple[str, int]]) -> list[Hit]:
+        return [await self.hit(key, seconds) for key, seconds in keys]
+
     async def hit(self, key: str, seconds: int) -> Hit:
         now = time.time()
         count, reset = self.windows.get(key, (0, 0.0))
@@ -110,9 +119,18 @@ class RedisCounter:
         self.script: Any = self.client.register_script(_LUA)
 
     async def hit(self, key: str, seconds: int) -> Hit:
-        count, ttl_ms = await self.script(keys=[f"{self.prefix}rl:{key}"], args=[seconds * 1000])
-        ttl = int(ttl_ms) if int(ttl_ms) > 0 else seconds * 1000
-        return Hit(int(count), time.time() + ttl / 1000)
+        return (await self.hit_many([(key, seconds)]))[0]
+
+    async def hit_many(self, keys: list[tuple[str, int]]) -> list[Hit]:
+        """Count one hit on each key (window `seconds`), all in one script call."""
+        got = await self.script(keys=[f"{self.prefix}rl:{k}" for k, _ in keys],
+                                args=[seconds * 1000 for _, seconds in keys])
+        now = time.time()
+        out = []
+        for (_, seconds), count, ttl_ms in zip(keys, got[::2], got[1::2], strict=True):
+            ttl = int(ttl_ms) if int(ttl_ms) > 0 else seconds * 1000
+            out.append(Hit(int(count), now + ttl / 1000))
+        return out
 
 
 def _group(method: str, path: str) -> str | None:
@@ -190,9 +208,10 @@ class RateLimit:
             checks.append((ip_group, f"ip:{ip}"))
         worst: tuple[int, int, float] | None = None  # limit, remaining, reset
         refused = False
-        for name, who in checks:
-            limit, seconds = self.limits[name]
-            hit = await self.counter.hit(f"{name}:{who}", seconds)
+        hits = await self.counter.hit_many(
+            [(f"{name}:{who}", self.limits[name][1]) for name, who in checks]) if checks else []
+        for (name, _), hit in zip(checks, hits, strict=True):
+            limit = self.limits[name][0]
             remaining = max(limit - hit.count, 0)
             if hit.count > limit:
                 refused = True
