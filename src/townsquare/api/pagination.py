@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Select
+from starlette.datastructures import URL, QueryParams
 from starlette.requests import Request
 
 from townsquare.api.errors import ApiError
@@ -20,8 +22,22 @@ class Page:
     limit: int = 20
 
 
-def _opt_id(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
+_BOUNDS = ("max_id", "since_id", "min_id")
+
+
+@functools.lru_cache(maxsize=4096)
+def _query(query_string: bytes) -> tuple[dict[str, str], str]:
+    """A query string's parameters as `request.query_params` reads them (the last value of
+    each name), and its parameters other than the page bounds encoded for the Link header.
+    Cached: most requests send one of a few query strings (`limit=20`), and parsing and
+    encoding them cost more than the rest of pagination."""
+    params = QueryParams(query_string)
+    keep = urlencode([(k, v) for k, v in params.multi_items() if k not in _BOUNDS])
+    return dict(params), keep
+
+
+def _opt_id(values: dict[str, str], name: str) -> int | None:
+    raw = values.get(name)
     if raw is None or raw == "":
         return None
     if not raw.isdigit() or len(raw) > 19:
@@ -30,7 +46,8 @@ def _opt_id(request: Request, name: str) -> int | None:
 
 
 def page_of(request: Request, default: int = 20, maximum: int = 40) -> Page:
-    raw = request.query_params.get("limit")
+    values = _query(request.scope["query_string"])[0]
+    raw = values.get("limit")
     limit = default
     if raw:
         try:
@@ -38,8 +55,8 @@ def page_of(request: Request, default: int = 20, maximum: int = 40) -> Page:
         except ValueError:
             raise ApiError(422, "Validation failed: limit must be a number") from None
         limit = max(1, min(limit, maximum))
-    return Page(_opt_id(request, "max_id"), _opt_id(request, "since_id"),
-                _opt_id(request, "min_id"), limit)
+    return Page(_opt_id(values, "max_id"), _opt_id(values, "since_id"),
+                _opt_id(values, "min_id"), limit)
 
 
 def apply(stmt: Select[Any], column: Any, page: Page) -> Select[Any]:
@@ -60,24 +77,20 @@ def ordered(ids: list[int], page: Page) -> list[int]:
     return list(reversed(ids)) if page.min_id is not None else ids
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
 def _base_url(scope: Any) -> str:
-    """The request's URL without its query, as Starlette's `request.url` spells it (the
-    Host header, else the server address), without parsing the URL twice."""
-    scheme = scope.get("scheme", "http")
-    path = scope["path"]
-    for key, value in scope["headers"]:
-        if key == b"host":
-            return f"{scheme}://{value.decode('latin-1')}{path}"
+    """`request.url` without its query, as Starlette builds it (Host header checks and path
+    escaping included), remembered per host and path."""
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
     server = scope.get("server")
-    if server is None:
-        return path
-    host, port = server
-    if port == _DEFAULT_PORTS.get(scheme):
-        return f"{scheme}://{host}{path}"
-    return f"{scheme}://{host}:{port}{path}"
+    return _base(scope.get("scheme", "http"), host, tuple(server) if server else None,
+                 scope["path"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _base(scheme: str, host: bytes | None, server: Any, path: str) -> str:
+    scope = {"scheme": scheme, "server": server, "path": path, "query_string": b"",
+             "headers": [(b"host", host)] if host is not None else []}
+    return str(URL(scope=scope)).rstrip("?")
 
 
 def link_header(request: Request, page: Page, ids: list[int]) -> dict[str, str]:
@@ -85,10 +98,10 @@ def link_header(request: Request, page: Page, ids: list[int]) -> dict[str, str]:
     if not ids:
         return {}
     base = _base_url(request.scope)
-    keep = [(k, v) for k, v in request.query_params.multi_items()
-            if k not in ("max_id", "since_id", "min_id")]
+    keep = _query(request.scope["query_string"])[1]
+    base = f"{base}?{keep}&" if keep else f"{base}?"
     links = []
     if len(ids) >= page.limit:
-        links.append(f'<{base}?{urlencode([*keep, ("max_id", str(min(ids)))])}>; rel="next"')
-    links.append(f'<{base}?{urlencode([*keep, ("min_id", str(max(ids)))])}>; rel="prev"')
+        links.append(f'<{base}max_id={min(ids)}>; rel="next"')
+    links.append(f'<{base}min_id={max(ids)}>; rel="prev"')
     return {"Link": ", ".join(links)}

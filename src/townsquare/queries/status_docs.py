@@ -103,6 +103,7 @@ class DocCache:
     def __init__(self, size: int = 100_000) -> None:
         self.statuses: dict[int, StatusDoc] = {}
         self.authors: dict[int, AuthorDoc] = {}
+        self._items: dict[int, tuple[int, int, bytes]] = {}
         self._size = size
 
     def put(self, store: dict[int, Any], key: int, doc: Any) -> None:
@@ -114,8 +115,22 @@ class DocCache:
             del store[next(iter(store))]
         store[key] = doc
 
+    def plain_item(self, sid: int, doc: StatusDoc, author: AuthorDoc) -> bytes:
+        """The item of a status with no repost, quote or poll, up to the viewer's fields:
+        the same for every viewer while the status and its author are unchanged."""
+        hit = self._items.get(sid)
+        if hit is not None and hit[0] == doc.version and hit[1] == author.version:
+            return hit[2]
+        item = b"".join((b"{", doc.head, b',"account":', author.json,
+                         b',"reblog":null,"quote":null,"poll":null'))
+        if len(self._items) >= self._size:
+            del self._items[next(iter(self._items))]
+        self._items[sid] = (doc.version, author.version, item)
+        return item
+
     def forget(self, status_id: int) -> None:
         self.statuses.pop(status_id, None)
+        self._items.pop(status_id, None)
 
 
 def doc_cache(ctx: Context) -> DocCache:

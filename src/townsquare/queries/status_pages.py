@@ -27,8 +27,15 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.context import Context
-from townsquare.model.visibility import can_see
-from townsquare.queries.status_docs import AuthorDoc, StatusDoc, docs, probe
+from townsquare.model.visibility import OPEN, can_see
+from townsquare.queries.status_docs import (
+    AuthorDoc,
+    DocCache,
+    StatusDoc,
+    doc_cache,
+    docs,
+    probe,
+)
 from townsquare.queries.statuses import MAX_DEPTH, load_statuses, poll_entity
 from townsquare.queries.viewer_cache import (
     BOOKMARKED,
@@ -70,7 +77,8 @@ _FALLBACK: Any = object()  # an item load_statuses must build
 
 
 class _Page:
-    def __init__(self, ctx: Context, viewer: Viewer | None, status_docs: dict[int, StatusDoc],
+    def __init__(self, ctx: Context, cache: DocCache, viewer: Viewer | None,
+                 status_docs: dict[int, StatusDoc],
                  author_docs: dict[int, AuthorDoc], relations: Relations | None,
                  marks: Marks | None) -> None:
         self.now = ctx.clock.now()
@@ -79,20 +87,54 @@ class _Page:
         self.author_docs = author_docs
         self.relations = relations
         self.marks = marks
+        self.flags = marks.flags if marks is not None else {}
+        self.cache = cache
         self.built: dict[tuple[int, int], Any] = {}
 
-    def visible(self, sid: int, doc: StatusDoc) -> bool:
+    def visible(self, doc: StatusDoc, flags: int) -> bool:
         vid = self.viewer_id
         if vid is None:
-            return can_see(doc.visibility, doc.account_id, None, follows_author=False,
-                           mentioned=False, blocked=False)
-        assert self.relations is not None and self.marks is not None
-        if self.marks.flags.get(sid, 0) & HIDDEN:
+            return doc.visibility in OPEN
+        if flags & HIDDEN:
             return False
+        assert self.relations is not None
+        blocked = doc.account_id in self.relations.blocked
+        if doc.visibility in OPEN and not blocked:  # the common case, as can_see has it
+            return True
         return can_see(doc.visibility, doc.account_id, vid,
                        follows_author=doc.account_id in self.relations.following,
-                       mentioned=vid in doc.mention_ids,
-                       blocked=doc.account_id in self.relations.blocked)
+                       mentioned=vid in doc.mention_ids, blocked=blocked)
+
+    def top(self, ids: list[int]) -> dict[int, Any]:
+        """`item(sid, 0)` for each id; the commonest case (a plain post with no repost,
+        quote or poll, open to everyone or the viewer's own) inline, as the loop's cost is
+        mostly Python's per-call overhead."""
+        out: dict[int, Any] = {}
+        docs, authors, flags, vid = self.status_docs, self.author_docs, self.flags, self.viewer_id
+        blocked = self.relations.blocked if self.relations is not None else frozenset()
+        plain_item = self.cache.plain_item
+        for sid in ids:
+            doc = docs.get(sid)
+            author = authors.get(doc.account_id) if doc is not None else None
+            if (doc is None or author is None or not doc.plain or not author.plain
+                    or doc.reblog_of_id is not None or doc.quote_of_id is not None
+                    or doc.poll is not None):
+                out[sid] = self.item(sid, 0)
+                continue
+            aid = doc.account_id
+            f = flags.get(sid, 0)
+            if vid is None:
+                if doc.visibility not in OPEN:
+                    out[sid] = None
+                    continue
+                tail = _ANON_TAIL
+            elif f & HIDDEN or aid in blocked or (doc.visibility not in OPEN and aid != vid):
+                out[sid] = self.item(sid, 0)  # the full check (own, follows, mentions)
+                continue
+            else:
+                tail = _TAILS[(f & 15, aid == vid)]
+            out[sid] = plain_item(sid, doc, author) + tail
+        return out
 
     def item(self, sid: int, depth: int) -> Any:
         """The item's bytes, None when the viewer may not see it, or _FALLBACK."""
@@ -111,8 +153,13 @@ class _Page:
         author = self.author_docs.get(doc.account_id)
         if author is None or not doc.plain or not author.plain:
             return _FALLBACK
-        if not self.visible(sid, doc):
+        flags = self.flags.get(sid, 0)
+        if not self.visible(doc, flags):
             return None
+        vid = self.viewer_id
+        tail = _ANON_TAIL if vid is None else _TAILS[(flags & 15, doc.account_id == vid)]
+        if doc.reblog_of_id is None and doc.quote_of_id is None and doc.poll is None:
+            return self.cache.plain_item(sid, doc, author) + tail
         reblog = b"null"
         if doc.reblog_of_id is not None:
             inner = self.item(doc.reblog_of_id, depth + 1)
@@ -126,17 +173,12 @@ class _Page:
                 return inner
             if inner is not None:
                 quote = inner
-        vid = self.viewer_id
         poll = b"null"
         if doc.poll is not None:
             prow, options = doc.poll
             votes = self.marks.votes.get(prow.id, ()) if self.marks is not None else ()
             poll = _encoder.encode(poll_entity(prow, options, self.now, votes, vid,
                                                doc.account_id))
-        if self.marks is None:
-            tail = _ANON_TAIL
-        else:
-            tail = _TAILS[(self.marks.flags.get(sid, 0) & 15, doc.account_id == vid)]
         return b"".join((b"{", doc.head, b',"account":', author.json, b',"reblog":', reblog,
                          b',"quote":', quote, b',"poll":', poll, tail))
 
@@ -157,8 +199,8 @@ async def render(ctx: Context, conn: AsyncConnection, ids: list[int],
             return await _fallback(ctx, conn, ids, viewer, context)
         polls = [d.poll[0].id for d in status_docs.values() if d.poll is not None]
         marks = await cache.marks(conn, viewer.id, viewer.marks_version, probed, polls)
-    page = _Page(ctx, viewer, status_docs, author_docs, relations, marks)
-    items = {sid: page.item(sid, 0) for sid in ids}
+    page = _Page(ctx, doc_cache(ctx), viewer, status_docs, author_docs, relations, marks)
+    items = page.top(ids)
     slow = [sid for sid, b in items.items() if b is _FALLBACK]
     if slow:
         items.update(zip(slow, await _fallback(ctx, conn, slow, viewer, context, keep=True),
