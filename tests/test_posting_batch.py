@@ -21,6 +21,7 @@ from townsquare.actions.errors import Invalid, NotFound
 from townsquare.actions.statuses import NewStatus, create_status
 from townsquare.config import Settings
 from townsquare.context import Context
+from townsquare.store.db import Tx
 from townsquare.store.tables import accounts, home_timeline, notifications, statuses
 
 
@@ -164,6 +165,46 @@ async def test_a_refused_post_fails_alone_and_leaves_nothing(ctx: Context) -> No
     assert sorted(texts) == sorted(["followers only"] + [f"fine {i}" for i in range(5)])
     assert counts[alice] == 5 and counts[mallory] == 0 and replies == 0
     assert await stored(ctx, bob) >= set(ok)  # type: ignore[arg-type]
+
+
+async def test_a_database_error_in_the_delivery_fails_only_its_post(
+        ctx: Context, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery (on SQLite run off the event loop, store/db.py Tx.executemany) fails for
+    one author's post, with a real database error (a NULL status id): the batch is rolled
+    back whole and written again post by post, and only that post fails, leaving nothing."""
+    if store != "sql":
+        pytest.skip("on Redis the delivery is not a statement of the transaction")
+    alice, bob, mallory = [await account(ctx, n) for n in ("alice", "bob", "mallory")]
+    await follow(ctx, bob, alice)
+    await follow(ctx, bob, mallory)
+    await build_timelines(ctx, [bob])
+    real = Tx.executemany
+
+    async def poisoned(self: Tx, statement: Any, params: list[dict[str, Any]]) -> None:
+        params = [{**p, "d_status": None} if p.get("d_author") == mallory else p
+                  for p in params]
+        await real(self, statement, params)
+
+    monkeypatch.setattr(Tx, "executemany", poisoned)
+    results = await asyncio.gather(
+        *(create_status(ctx, alice, NewStatus(text=f"fine {i}")) for i in range(5)),
+        create_status(ctx, mallory, NewStatus(text="poisoned")), return_exceptions=True)
+    monkeypatch.undo()
+    ok, error = results[:5], results[5]
+    assert all(isinstance(r, int) for r in ok), results
+    assert isinstance(error, Exception) and not isinstance(error, (NotFound, Invalid)), error
+    await ctx.jobs.drain()
+    async with ctx.db.read() as conn:
+        texts = (await conn.execute(select(statuses.c.text))).scalars().all()
+        counts = dict((await conn.execute(select(accounts.c.id, accounts.c.statuses_count)))
+                      .all())
+    assert sorted(texts) == [f"fine {i}" for i in range(5)]
+    assert counts[alice] == 5 and counts[mallory] == 0
+    assert await stored(ctx, bob) == set(ok)
+    # The writer goes on: the next post of the same author is written.
+    again = await create_status(ctx, mallory, NewStatus(text="fine now"))
+    await ctx.jobs.drain()
+    assert again in await stored(ctx, bob)
 
 
 async def test_refused_posts_answer_4xx_beside_concurrent_good_ones(client: Client) -> None:

@@ -161,7 +161,7 @@ class _BatchTx(Tx):
     """The batch's transaction, keeping its after-commit work for the writer to run."""
 
     def __init__(self, tx: Tx) -> None:
-        super().__init__(tx.conn)
+        super().__init__(tx.conn, tx.off_loop)
 
     @property
     def after(self) -> list[Callable[[], Awaitable[None]]]:
@@ -219,7 +219,9 @@ class PostWriter:
 
     async def _transaction(self, batch: list[_Post]) -> None:
         ctx = self._ctx
-        async with ctx.db.write() as real:
+        # Off the loop (SQLite): the delivery and the commit, most of a batch's SQLite work,
+        # run on a thread while the loop serves the requests around them (store/db.py Tx).
+        async with ctx.db.write(off_loop=True) as real:
             tx = _BatchTx(real)
             authors = {r.id: r for r in await _AUTHORS.all(
                 tx.conn, {"ids": sorted({p.author_id for p in batch})})}

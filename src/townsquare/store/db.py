@@ -34,10 +34,18 @@ def async_url(url: str) -> str:
 
 
 class Tx:
-    """A write transaction: the connection plus work to run once it has committed."""
+    """A write transaction: the connection plus work to run once it has committed.
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    `off_loop` (SQLite, `Database.write(off_loop=True)`): `executemany` and the commit run on
+    a thread of their own, with the event loop free meanwhile. SQLite does its work with
+    Python's lock released, so a big write (a batch of posts inserting a home-timeline row
+    per follower, and the commit that writes those pages out) runs on the second core while
+    the loop serves other requests. The connection is the writer's alone until it commits,
+    so no other call can touch it meanwhile."""
+
+    def __init__(self, conn: AsyncConnection, off_loop: bool = False) -> None:
         self.conn = conn
+        self.off_loop = off_loop
         self._after: list[Callable[[], Awaitable[None]]] = []
 
     def after_commit(self, fn: Callable[[], Awaitable[None]]) -> None:
@@ -45,6 +53,45 @@ class Tx:
 
     async def execute(self, statement: Any, params: Any = None) -> Any:
         return await self.conn.execute(statement, params)
+
+    async def executemany(self, statement: Any, params: list[dict[str, Any]]) -> None:
+        """`execute(statement, params)` for a statement without results (an INSERT ...
+        SELECT); with `off_loop`, on a thread (the statement compiled once per dialect)."""
+        if not self.off_loop:
+            await self.conn.execute(statement, params)
+            return
+        sync = self.conn.sync_connection
+        assert sync is not None
+        sql, names, processors = _compiled_positional(statement, sync.dialect)
+        rows = [[p(row[n]) if p is not None else row[n] for n, p in zip(names, processors,
+                                                                        strict=True)]
+                for row in params]
+        fast.announce(sync, sql, rows)
+        await asyncio.to_thread(_sqlite(self.conn).executemany, sql, rows)
+
+    async def _commit_off_loop(self) -> None:
+        # SQLAlchemy's own COMMIT, after this one, finds no transaction open: sqlite3's
+        # commit() does nothing then.
+        await asyncio.to_thread(_sqlite(self.conn).commit)
+
+
+_POSITIONAL: dict[tuple[int, str], tuple[Any, tuple[str, list[str], list[Any]]]] = {}
+
+
+def _compiled_positional(statement: Any, dialect: Any) -> tuple[str, list[str], list[Any]]:
+    """(SQL, parameter names in order, bind processors) of a statement built once."""
+    key = (id(statement), dialect.name)
+    found = _POSITIONAL.get(key)
+    if found is not None and found[0] is statement:
+        return found[1]
+    compiled = statement.compile(dialect=dialect)
+    assert compiled.positiontup is not None
+    names = list(compiled.positiontup)
+    processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
+                  for n in names]
+    out = (compiled.string, names, processors)
+    _POSITIONAL[key] = (statement, out)  # keeps the statement alive: its id stays its own
+    return out
 
 
 SQLITE_POOL = 32  # SQLite connections kept open (and as many more opened under a burst)
@@ -127,14 +174,18 @@ class Database:
             await conn.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Tx]:
+    async def write(self, *, off_loop: bool = False) -> AsyncIterator[Tx]:
+        """A write transaction. `off_loop`: its big statements and its commit run on a
+        thread (SQLite; see Tx)."""
         lock = self._write_lock if self._write_lock is not None else nullcontext()
         async with lock, self.engine.connect() as conn:
             conn.info["write"] = True
-            tx = Tx(conn)
+            tx = Tx(conn, off_loop and self.is_sqlite)
             try:
                 async with conn.begin():
                     yield tx
+                    if tx.off_loop:
+                        await tx._commit_off_loop()
             finally:
                 conn.info.pop("write", None)
         for fn in tx._after:

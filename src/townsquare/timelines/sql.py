@@ -86,7 +86,7 @@ class SqlHomeTimelines:
                               "author_id": e.author_id, "origin_author_id": e.origin_author_id}
                              for r in mentioned_readers(e) if r != e.author_id)
         for (push, repost), params in kinds.items():
-            await tx.execute(_delivery(push, repost), params)
+            await tx.executemany(_delivery(push, repost), params)
         if mentioned:  # a mentioned follower has it already
             await insert_ignore(tx, home_timeline, mentioned, ["account_id", "status_id"])
 
