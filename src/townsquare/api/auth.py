@@ -126,6 +126,12 @@ async def require_user(request: Request, scope: str,
     return auth.account_id
 
 
+async def viewer(request: Request, scope: str = "read:statuses") -> Viewer | None:
+    """The signed-in reader with their cache counters (None: anonymous)."""
+    auth = await optional(request, scope)
+    return auth.viewer if auth else None
+
+
 async def viewer_id(request: Request, scope: str = "read:statuses") -> int | None:
     auth = await optional(request, scope)
     return auth.account_id if auth else None

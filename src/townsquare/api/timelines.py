@@ -11,11 +11,10 @@ from townsquare.api import auth, params
 from townsquare.api.entities import Status
 from townsquare.api.errors import not_found
 from townsquare.api.pagination import link_header, page_of
-from townsquare.api.respond import ok, raw_json
+from townsquare.api.respond import raw_json
 from townsquare.api.routing import Routes
 from townsquare.queries.accounts import account_row
 from townsquare.queries.status_pages import page_json, render
-from townsquare.queries.statuses import load_ordered
 from townsquare.queries.timelines import (
     AccountFilter,
     PublicFilter,
@@ -74,36 +73,36 @@ async def home(request: Request) -> Response:
 @r.get("/api/v1/timelines/public", params=PublicParams, response=list[Status])
 async def public(request: Request) -> Response:
     """Public timeline: public posts, no reposts or replies to others, newest first."""
-    viewer = await auth.viewer_id(request, "read:statuses")
+    viewer = await auth.viewer(request, "read:statuses")
     p = await params.parse(request, PublicParams)
     page = page_of(request)
     ctx = auth.ctx_of(request)
     async with ctx.db.read() as conn:
-        ids = await public_ids(conn, viewer, page,
+        ids = await public_ids(conn, viewer.id if viewer else None, page,
                                PublicFilter(p.local, p.remote, p.only_media), ctx.clock.now())
-        items = await load_ordered(ctx, conn, ids, viewer)
-    return ok(items, headers=link_header(request, page, ids))
+        items = await render(ctx, conn, ids, viewer)
+    return raw_json(page_json(items), headers=link_header(request, page, ids))
 
 
 @r.get("/api/v1/timelines/tag/{hashtag}", params=TagParams, response=list[Status])
 async def tag(request: Request) -> Response:
     """Hashtag timeline: public posts with the tag (any[], all[], none[] refine it)."""
-    viewer = await auth.viewer_id(request, "read:statuses")
+    viewer = await auth.viewer(request, "read:statuses")
     p = await params.parse(request, TagParams)
     page = page_of(request)
     ctx = auth.ctx_of(request)
     flt = TagFilter(tuple(p.any), tuple(p.all), tuple(p.none), p.local, p.remote, p.only_media)
     async with ctx.db.read() as conn:
-        ids = await tag_ids(conn, viewer, request.path_params["hashtag"], page, flt,
-                            ctx.clock.now())
-        items = await load_ordered(ctx, conn, ids, viewer)
-    return ok(items, headers=link_header(request, page, ids))
+        ids = await tag_ids(conn, viewer.id if viewer else None,
+                            request.path_params["hashtag"], page, flt, ctx.clock.now())
+        items = await render(ctx, conn, ids, viewer)
+    return raw_json(page_json(items), headers=link_header(request, page, ids))
 
 
 @r.get("/api/v1/accounts/{id}/statuses", params=AccountStatusesParams, response=list[Status])
 async def account_statuses(request: Request) -> Response:
     """An account's statuses the viewer may see, newest first."""
-    viewer = await auth.viewer_id(request, "read:statuses")
+    viewer = await auth.viewer(request, "read:statuses")
     account_id = params.parse_id(request.path_params["id"], "Account")
     p = await params.parse(request, AccountStatusesParams)
     page = page_of(request)
@@ -113,9 +112,9 @@ async def account_statuses(request: Request) -> Response:
     async with ctx.db.read() as conn:
         if await account_row(conn, account_id) is None:
             raise not_found("Account")
-        ids = await account_status_ids(conn, viewer, account_id, page, flt)
-        items = await load_ordered(ctx, conn, ids, viewer)
-    return ok(items, headers=link_header(request, page, ids))
+        ids = await account_status_ids(conn, viewer.id if viewer else None, account_id, page, flt)
+        items = await render(ctx, conn, ids, viewer)
+    return raw_json(page_json(items), headers=link_header(request, page, ids))
 
 
 routes = r.routes
