@@ -16,6 +16,13 @@ ASGI app (no sockets). Prints p50/p99 of the whole request, the candidates each 
 ranked from, the median time of each stage (measured separately on the same viewers), and
 the CPU a page costs in this process and in the PostgreSQL backends (mean over the pages; on
 a busy machine this, unlike the wall-clock times, does not grow with what else runs).
+
+`--now newest` runs the app on a clock that starts at the network's newest post (and then
+runs at the normal pace), so the 48-hour window holds 48 hours of generated posts whatever
+the time of day: the generator's posts end at midnight UTC of the day it ran, so on the real
+clock a page's window holds fewer of them every hour (at 18:00 UTC, 30 of the 48 hours), and
+figures taken at different hours are not comparable. `--now real` (the default) is the
+real clock.
 docs/benchmarks.md ("Whole For you pages") records runs of both viewer kinds.
 A benchmark, not a test.
 """
@@ -28,11 +35,14 @@ import gc
 import os
 import statistics
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
+from townsquare.actions.feeds import rebuild_community_index
 from townsquare.actions.oauth import issue_token
 from townsquare.algorithm.candidates import gather
 from townsquare.algorithm.explain import explanation
@@ -42,8 +52,29 @@ from townsquare.algorithm.weights import current
 from townsquare.api.auth import hash_token
 from townsquare.app import create_app
 from townsquare.config import Settings
+from townsquare.context import build_context
+from townsquare.model.ids import id_time
 from townsquare.queries.statuses import load_ordered
 from townsquare.store.tables import accounts, follows, statuses, tokens
+
+
+class ShiftedClock:
+    """The system clock moved back to `start` when created: time runs, ids stay ordered."""
+
+    def __init__(self, start: datetime) -> None:
+        self._shift = datetime.now(UTC) - start
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) - self._shift
+
+
+async def newest_post(database_url: str, data_dir: Path) -> datetime:
+    settings = Settings(data_dir=data_dir, database_url=database_url, public_url="http://bench")
+    app = create_app(settings, start_jobs=False)
+    async with app.state.ctx.db.read() as conn:
+        newest = (await conn.execute(select(func.max(statuses.c.id)))).scalar() or 0
+    await app.state.ctx.db.dispose()
+    return datetime.fromtimestamp(id_time(newest) + 1.0, UTC)
 
 
 def postgres_cpu(database: str) -> float:
@@ -64,7 +95,7 @@ def postgres_cpu(database: str) -> float:
     return total / tick
 
 
-def pct(xs: list[float], p: float) -> float:
+def pct(xs: Sequence[float], p: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(len(s) * p))]
 
@@ -72,8 +103,19 @@ def pct(xs: list[float], p: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     settings = Settings(data_dir=Path(args.data_dir), database_url=args.database_url,
                         public_url="http://bench")
-    app = create_app(settings, start_jobs=False)
-    ctx = app.state.ctx
+    ctx = build_context(settings)
+    if args.now == "newest":
+        ctx.clock = ShiftedClock(await newest_post(args.database_url, Path(args.data_dir)))
+        # ids (of served feeds, tokens) stay on the real clock: a shifted clock would make
+        # the ids of an earlier run again
+    app = create_app(settings, ctx=ctx, start_jobs=False)
+    if args.now == "newest":
+        # The community source's index holds the window as of its last rebuild (the
+        # communities job, or migration 0010 on the real clock): rebuild it for this moment.
+        t = time.perf_counter()
+        n = await rebuild_community_index(ctx)
+        print(f"community index rebuilt for the shifted clock: {n:,} rows in "
+              f"{time.perf_counter() - t:.1f} s", flush=True)
     async with ctx.db.read() as conn:
         n_accounts = (await conn.execute(select(func.count()).select_from(accounts))).scalar()
         n_posts = (await conn.execute(select(func.count()).select_from(statuses))).scalar()
@@ -93,7 +135,8 @@ async def main(args: argparse.Namespace) -> None:
             viewers.append(((await issue_token(ctx, None, account_id, ["read"]))[1],
                             account_id))
     print(f"{n_accounts:,} accounts, {n_posts:,} posts; {len(viewers)} viewers "
-          f"({args.viewers})", flush=True)
+          f"({args.viewers}); clock {args.now}: {ctx.clock.now().isoformat()}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     gc.collect()
     gc.freeze()  # as the server does at startup
     times: list[float] = []
@@ -162,6 +205,7 @@ async def main(args: argparse.Namespace) -> None:
                      f"p99 {pct(xs, .99):.1f} ms |")
     table = "\n".join(lines)
     print(table)
+    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
@@ -171,4 +215,5 @@ if __name__ == "__main__":
     ap.add_argument("--viewers", choices=("heaviest", "tokens"), default="heaviest")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--users", type=int, default=200)
+    ap.add_argument("--now", choices=("real", "newest"), default="real")
     asyncio.run(main(ap.parse_args()))

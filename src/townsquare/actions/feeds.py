@@ -9,7 +9,9 @@ from sqlalchemy import delete, insert, select, text, update
 
 from townsquare.actions.errors import Forbidden, Invalid, NotFound
 from townsquare.actions.statuses import visible_status
+from townsquare.algorithm import community_index
 from townsquare.algorithm.feeds import BUILT_IN, definition_dict, parse_definition
+from townsquare.algorithm.weights import current
 from townsquare.context import Context
 from townsquare.store.db import Tx
 from townsquare.store.tables import (
@@ -180,7 +182,8 @@ async def log_served_feed(ctx: Context, account_id: int, *, feed: str, weights_v
 async def store_communities(ctx: Context, *, known_for: list[tuple[int, int, float]],
                             interests: list[tuple[int, int, float]], producers: int, users: int,
                             communities: int, seconds: float, params: dict[str, Any]) -> int:
-    """Replace the community job's output in one transaction (readers never see half)."""
+    """Replace the community job's output in one transaction (readers never see half), and
+    the community source's index of engaged posts with it (algorithm/community_index.py)."""
     async with ctx.db.write() as tx:
         await tx.execute(delete(community_known_for))
         await tx.execute(delete(community_interests))
@@ -188,6 +191,7 @@ async def store_communities(ctx: Context, *, known_for: list[tuple[int, int, flo
             for i in range(0, len(rows), 5000):
                 await tx.execute(insert(table), [
                     {"account_id": a, "community": c, "score": s} for a, c, s in rows[i:i + 5000]])
+        await community_index.rebuild(tx, ctx.clock.now(), current())
         run_id = ctx.ids.next()
         await tx.execute(insert(community_runs).values(
             id=run_id, producers=producers, users=users, communities=communities,
@@ -197,6 +201,18 @@ async def store_communities(ctx: Context, *, known_for: list[tuple[int, int, flo
         # community source's index probes into a scan of the whole window: 33 ms for 4); so
         # refresh them now rather than whenever autovacuum gets to it.
         async with ctx.db.engine.connect() as conn:
-            await conn.execute(text("ANALYZE community_known_for, community_interests"))
+            await conn.execute(text("ANALYZE community_known_for, community_interests, "
+                                    "community_posts"))
             await conn.commit()
     return run_id
+
+
+async def rebuild_community_index(ctx: Context) -> int:
+    """Rebuild the community source's index from scratch (idempotent); returns its rows."""
+    async with ctx.db.write() as tx:
+        n = await community_index.rebuild(tx, ctx.clock.now(), current())
+    if ctx.db.engine.dialect.name == "postgresql":
+        async with ctx.db.engine.connect() as conn:
+            await conn.execute(text("ANALYZE community_posts"))
+            await conn.commit()
+    return n

@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from townsquare.actions.errors import Invalid, NotFound
 from townsquare.actions.notify import notify
 from townsquare.actions.statuses import visible_status
+from townsquare.algorithm import community_index
 from townsquare.context import Context
 from townsquare.model.visibility import OPEN, counted_publicly
 from townsquare.store.db import Tx
@@ -63,6 +64,7 @@ async def favourite(ctx: Context, account_id: int, status_id: int) -> int:
         if await _mark(ctx, tx, favourites, account_id, row.id):
             await tx.execute(update(statuses).where(statuses.c.id == row.id)
                              .values(favourites_count=statuses.c.favourites_count + 1))
+            await community_index.counted(tx, row.id)  # the algorithm's index, same tx
             await notify(ctx, tx, [row.account_id], account_id, "favourite", row.id)
     return int(row.id)
 
@@ -73,6 +75,7 @@ async def unfavourite(ctx: Context, account_id: int, status_id: int) -> int:
         if await _unmark(tx, favourites, account_id, row.id):
             await tx.execute(update(statuses).where(statuses.c.id == row.id)
                              .values(favourites_count=statuses.c.favourites_count - 1))
+            await community_index.counted(tx, row.id)  # the algorithm's index, same tx
             await tx.execute(delete(notifications).where(
                 notifications.c.type == "favourite", notifications.c.status_id == row.id,
                 notifications.c.from_account_id == account_id))
@@ -126,6 +129,7 @@ async def reblog(ctx: Context, account_id: int, status_id: int,
             created_at=now))
         await tx.execute(update(statuses).where(statuses.c.id == row.id)
                          .values(reblogs_count=statuses.c.reblogs_count + 1))
+        await community_index.counted(tx, row.id)  # the algorithm's index, same tx
         await tx.execute(update(accounts).where(accounts.c.id == account_id).values(
             statuses_count=accounts.c.statuses_count + (1 if counted_publicly(vis) else 0),
             last_status_at=now))
@@ -139,6 +143,7 @@ async def undo_reblog_effects(tx: Tx, reblog_row: Any) -> None:
     """Counters and the notice of one repost that is going away (unreblog or delete)."""
     await tx.execute(update(statuses).where(statuses.c.id == reblog_row.reblog_of_id)
                      .values(reblogs_count=statuses.c.reblogs_count - 1))
+    await community_index.counted(tx, reblog_row.reblog_of_id)  # the algorithm's index
     if counted_publicly(reblog_row.visibility):
         await tx.execute(update(accounts).where(accounts.c.id == reblog_row.account_id)
                          .values(statuses_count=accounts.c.statuses_count - 1))

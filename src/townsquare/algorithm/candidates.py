@@ -1,28 +1,35 @@
-"""Candidate sources for ranked feeds, read from the store in three queries.
+"""Candidate sources for ranked feeds, read from the store in one statement.
 
 Sources (limits in weights.toml [candidates]):
 - in_network: recent posts by accounts the viewer follows;
 - social_proof: recent posts liked or reposted by at least `social_proof_min_follows` of them;
-- community: recent public posts by producers of the viewer's strongest communities
-  (communities.py), most engaged first;
+- community: the most engaged recent public posts by producers of the viewer's strongest
+  communities (communities.py), read from the community index (community_index.py): posts
+  liked or reposted at least once, by likes + 2 * reposts;
 - tags: recent public posts with given hashtags (custom feeds only).
 
 Rules every source obeys: only original posts (reposts count as social proof), posts from the
 last `window_hours`, nothing by blocked, blocking or muted accounts, only public posts from
-accounts the viewer does not follow, and never an opted-out post or account for a non-follower.
+accounts the viewer does not follow, and never an opted-out post or account, nor one whose
+reach moderators limited, for a non-follower.
 
-A page costs three queries whatever its size (four while a detected campaign is active):
-1. the viewer: follows, hidden accounts, interests, campaign members, and the per-author
-   signals (past interactions, "show more / less", the producers of the viewer's communities);
-2. social proof: every like and repost by a followed account in the window, (post, who);
-   it both picks the social-proof source and gives every candidate its count;
-3. every other source at once, each returning the candidates' own rows, with the flags that
-   decide whether a non-follower may be shown them (and, for a feed that filters by hashtags,
-   their hashtags).
+A page costs two statements (three while a detected campaign is active):
+1. the members of active campaigns (none most of the time);
+2. every source at once, each under its own limit, returning the candidates' own rows with
+   everything the ranking needs about them: how many followed accounts liked or reposted
+   each (social proof; the same count picks the social-proof source), whether the viewer
+   follows the author, the viewer's past interactions with and "show more / less" about the
+   author, the viewer's interest in the author's community, whether a helpful note is
+   attached. The rules above are applied in the statement, which returns only the rows a
+   viewer may be shown, newest first (a post found by two sources comes once, from the
+   first in SOURCES).
+3. while a campaign is active: its members' likes and reposts of the candidates, so that a
+   campaign counts once.
 The statements are built once per database dialect, id lists bound as one parameter each
-(store/arrays.py). On PostgreSQL the per-account sources are LATERAL joins, which read each
-followed account's (or producer's) recent posts from the (account_id, id) index instead of
-letting the planner walk the whole window backwards hoping to stop early.
+(store/arrays.py). On PostgreSQL the in-network source is a LATERAL probe of the
+(account_id, id) index per followed account, instead of letting the planner walk the whole
+window backwards hoping to stop early, and the page's read transaction runs with generic
+plans (the statement's shape decides its plan; planning it per page cost ~1.5 ms).
 """
 
 from __future__ import annotations
@@ -39,7 +46,10 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
+    exists,
+    extract,
     false,
     func,
     literal,
@@ -67,6 +77,7 @@ from townsquare.store.tables import (
     account_recommendation_optouts,
     community_interests,
     community_known_for,
+    community_posts,
     favourites,
     feed_feedback,
     follows,
@@ -79,150 +90,103 @@ from townsquare.store.tables_integrity import integrity_campaign_members, integr
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps the first
-
-
-class _Viewer:
-    """What query 1 says about the viewer."""
-
-    def __init__(self) -> None:
-        self.following: set[int] = set()
-        self.hidden: set[int] = set()
-        self.interests: dict[int, float] = {}  # community -> share
-        self.campaign: dict[int, int] = {}  # member -> active campaign
-        self.interactions: dict[int, int] = {}  # author -> likes, reposts, replies
-        self.feedback: dict[tuple[int, str], int] = {}  # (author, more | less) -> count
-        self.known_for: list[tuple[int, int, float]] = []  # producer, community, score
+# PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)).
+SETTINGS = (("max_parallel_workers_per_gather", "0"), ("plan_cache_mode", "force_generic_plan"))
+_VISIBLE = ("public", "unlisted", "private")  # what a follower may be shown
 
 
 async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights, *,
                  sources: tuple[str, ...] = ("in_network", "social_proof", "community"),
                  tag_names: tuple[str, ...] = ()) -> list[Candidate]:
+    """The candidates of one page, newest first."""
     unknown = set(sources) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown sources {sorted(unknown)}")
-    cfg = w.candidates
-    q = _statements(conn.dialect.name)
-    floor = id_floor(now - timedelta(hours=w.adjustments["window_hours"]))
-    since = id_floor(now - timedelta(days=cfg["affinity_days"]))
-
-    if q.serial is not None:
-        await conn.execute(q.serial)
-    me = _Viewer()
-    communities = "community" in sources  # the community feature is only scored with them
-    for kind, a, b, x in await q.viewer.all(conn, {
-            "viewer": viewer_id, "now": now, "since": since,
-            "community_top": cfg["community_top"]}):
-        if kind == "f":
-            me.following.add(a)
-        elif kind == "h":
-            me.hidden.add(a)
-        elif kind == "i":
-            if communities:
-                me.interests[a] = x
-        elif kind == "c":
-            me.campaign[a] = b
-        elif kind == "t":
-            me.interactions[a] = int(x)
-        elif kind == "k":
-            if communities:
-                me.known_for.append((a, b, x))
-        else:  # more | less
-            me.feedback[(a, kind)] = int(x)
-
-    # Likes and reposts by followed accounts, once: the social-proof source and every
-    # candidate's social proof both come from them.
-    liked_by: dict[int, set[int]] = defaultdict(set)  # post -> followed accounts
-    if me.following:
-        for sid, who in await q.proof.all(conn, {"viewer": viewer_id, "floor": floor}):
-            liked_by[sid].add(who)
-    proof_ids: list[int] = []
-    if "social_proof" in sources and liked_by:
-        ranked = sorted(((len(v), sid) for sid, v in liked_by.items()
-                         if len(v) >= cfg["social_proof_min_follows"]), reverse=True)
-        proof_ids = [sid for _, sid in ranked[:cfg["social_proof_limit"]]]
-
-    wanted = tuple(s for s in SOURCES if s in sources
-                   and (s != "in_network" or me.following)
-                   and (s != "social_proof" or proof_ids)
-                   and (s != "community" or me.interests)
-                   and (s != "tags" or tag_names))
+    wanted = tuple(s for s in SOURCES if s in sources and (s != "tags" or tag_names))
     if not wanted:
         return []
-    rows: dict[int, Any] = {}  # id -> row of the sources statement
+    cfg = w.candidates
+    q = _statements(conn.dialect.name)
+    if q.serial is not None:  # also begins the read transaction every statement shares
+        await conn.execute(q.serial)
+    campaign: dict[int, int] = {}  # member -> active campaign (the smallest id, if several)
+    for who, cid in await q.campaigns.all(conn):
+        campaign.setdefault(who, cid)
     # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
-    # probe per candidate, so For you does not.
-    for r in await q.sources(wanted, with_tags=bool(tag_names)).all(conn, {
-            "viewer": viewer_id, "floor": floor, "proof_ids": proof_ids,
-            "in_network_limit": cfg["in_network_limit"],
-            "community_top": cfg["community_top"], "community_limit": cfg["community_limit"],
-            "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]}):
-        if r.id not in rows or r.src < rows[r.id].src:
-            rows[r.id] = r
-
-    def allowed(r: Any) -> bool:
-        if r.account_id in me.hidden or r.account_id == viewer_id:
-            return False
-        if r.account_id in me.following:
-            return r.visibility in ("public", "unlisted", "private")
-        # Moderation's "limited reach" (docs/moderation.md): such posts stay visible to
-        # everyone who looks for them but are never recommended to non-followers.
-        return (r.visibility == "public" and not r.opted_post and not r.opted_account
-                and not r.limited)
-
-    kept = [r for r in rows.values() if allowed(r)]
-    if not kept:
+    # probe per candidate, so For you does not. The community feature is only scored when
+    # the community source is asked for.
+    rows = await q.sources(wanted, with_tags=bool(tag_names),
+                           with_community="community" in sources).all(conn, {
+        "viewer": viewer_id, "now": now,
+        "floor": id_floor(now - timedelta(hours=w.adjustments["window_hours"])),
+        "since": id_floor(now - timedelta(days=cfg["affinity_days"])),
+        "in_network_limit": cfg["in_network_limit"],
+        "social_proof_min_follows": cfg["social_proof_min_follows"],
+        "social_proof_limit": cfg["social_proof_limit"],
+        "community_top": cfg["community_top"], "community_limit": cfg["community_limit"],
+        "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]})
+    if not rows:
         return []
-    return await _candidates(conn, q, me, kept, liked_by)
+    if campaign:
+        return await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch)
+    return _candidates(rows, q.epoch)
 
 
-async def _candidates(conn: AsyncConnection, q: _Statements, me: _Viewer, rows: list[Any],
-                      liked_by: dict[int, set[int]]) -> list[Candidate]:
-    ids = {r.id for r in rows}
-    # A detected campaign (integrity/) counts once: its members' likes and reposts of a post
-    # add one to engagement and social proof, not one each.
-    proof = {sid: len(liked_by[sid]) for sid in ids if sid in liked_by}
-    if me.campaign:
-        for sid in proof:
-            proof[sid] = len({("campaign", me.campaign[who]) if who in me.campaign
-                              else ("account", who) for who in liked_by[sid]})
-    echoes: dict[tuple[int, int], int] = defaultdict(int)  # (status, 0 like | 1 reblog)
-    if me.campaign:
-        acted: dict[tuple[int, int, int], int] = defaultdict(int)
-        for sid, kind, who in await q.echoes.all(conn, {"ids": list(ids),
-                                                        "members": list(me.campaign)}):
-            acted[(sid, kind, me.campaign[who])] += 1
-        for (sid, kind, _), n in acted.items():
-            echoes[(sid, kind)] += n - 1
-
-    community: dict[int, float] = defaultdict(float)
-    for aid, c, s in me.known_for:
-        community[aid] += me.interests[c] * s
-    # What the viewer's history says about each author, worked out once per author.
-    about: dict[int, tuple[bool, int, int, int, float]] = {
-        aid: (aid in me.following, me.interactions.get(aid, 0),
-              me.feedback.get((aid, "more"), 0), me.feedback.get((aid, "less"), 0),
-              min(1.0, round(community.get(aid, 0.0), 6)))
-        for aid in {r.account_id for r in rows}}
-
-    out = []
+def _candidates(rows: list[Any], epoch: bool,
+                fix: Callable[[Any], tuple[int, int, int]] | None = None) -> list[Candidate]:
+    """Candidates from the sources statement's rows (newest first, a post's best source
+    first). `fix` gives a post's campaign-corrected likes, reposts and social proof."""
+    out: list[Candidate] = []
+    new = tuple.__new__  # Candidate(...) without the keyword handling: ~1,500 a page
+    previous = None
     for r in rows:
-        followed, interactions, more, less, shared = about[r.account_id]
-        out.append(Candidate(
-            status_id=r.id, author_id=r.account_id,
-            created_at=utc(r.created_at).timestamp(),
-            source=SOURCES[r.src], in_network=followed,
-            is_reply=r.in_reply_to_id is not None,
-            likes=max(0, r.favourites_count - echoes[(r.id, 0)]) if echoes
-            else r.favourites_count,
-            reblogs=max(0, r.reblogs_count - echoes[(r.id, 1)]) if echoes
-            else r.reblogs_count,
-            replies=r.replies_count, interactions=interactions, show_more=more, show_less=less,
-            social_proof=proof.get(r.id, 0), community=shared, language=r.language,
-            tags=tuple(sorted(r.tag_names.split())) if r.tag_names else (),
-            community_note=bool(r.noted),  # never boosted (scoring.py)
-        ))
-    out.sort(key=lambda c: -c.status_id)
+        sid = r.id
+        if sid == previous:  # the same post from a later source
+            continue
+        previous = sid
+        likes, reblogs, proof = fix(r) if fix is not None else (
+            r.favourites_count, r.reblogs_count, r.proof or 0)
+        out.append(new(Candidate, (
+            sid, r.account_id,
+            # PostgreSQL sends the epoch (exactly datetime.timestamp(): both are the exact
+            # microseconds correctly rounded to a double)
+            r.created_at if epoch else utc(r.created_at).timestamp(),
+            SOURCES[r.src], bool(r.followed), r.in_reply_to_id is not None,
+            likes, reblogs, r.replies_count, r.interactions or 0, r.more or 0, r.less or 0,
+            proof,
+            min(1.0, round(r.community, 6)) if r.community is not None else 0.0,
+            r.language, tuple(sorted(r.tag_names.split())) if r.tag_names else (),
+            bool(r.noted),  # community_note: never boosted (scoring.py)
+        )))
     return out
+
+
+async def _with_campaigns(conn: AsyncConnection, q: _Statements, viewer_id: int,
+                          campaign: dict[int, int], rows: list[Any],
+                          epoch: bool) -> list[Candidate]:
+    """A detected campaign (integrity/) counts once: its members' likes and reposts of a post
+    add one to engagement and one voice to social proof, not one each."""
+    acted: dict[tuple[int, int, int], int] = defaultdict(int)  # (post, kind, campaign)
+    voices: dict[int, set[int]] = defaultdict(set)  # post -> followed members acting
+    for sid, kind, who, followed in await q.echoes.all(conn, {
+            "viewer": viewer_id, "ids": list({r.id for r in rows}),
+            "members": list(campaign)}):
+        acted[(sid, kind, campaign[who])] += 1
+        if followed:
+            voices[sid].add(who)
+    echoes: dict[tuple[int, int], int] = defaultdict(int)  # (post, 0 like | 1 repost)
+    for (sid, kind, _), n in acted.items():
+        echoes[(sid, kind)] += n - 1
+    # The social-proof count holds each followed member once; their campaigns count once.
+    merged = {sid: len({campaign[who] for who in members}) - len(members)
+              for sid, members in voices.items()}
+
+    def fix(r: Any) -> tuple[int, int, int]:
+        return (max(0, r.favourites_count - echoes[(r.id, 0)]),
+                max(0, r.reblogs_count - echoes[(r.id, 1)]),
+                (r.proof or 0) + merged.get(r.id, 0))
+
+    return _candidates(rows, epoch, fix)
 
 
 # --- statements, built once per dialect -----------------------------------------------------
@@ -232,25 +196,31 @@ class _Statements:
         def among(col: Any, name: str, item: Any = BigInteger) -> Any:
             return member_of(col, name, dialect, item)
 
-        viewer: Any = bindparam("viewer")
         self._dialect = dialect
         self._among = among
-        self._source_cache: dict[tuple[str, ...], Hot] = {}  # by sources and with_tags
+        self.epoch = dialect == "postgresql"  # created_at comes as seconds since the epoch
+        self._source_cache: dict[tuple[str, ...], Hot] = {}
         # Run on the raw driver (store/fast.py): these return thousands of rows a page, and
         # SQLAlchemy's per-row result machinery cost more than the queries themselves.
-        self.viewer = Hot(_viewer_statement(viewer))
-        self.proof = Hot(_proof_statement(viewer))
+        self.campaigns = Hot(
+            select(integrity_campaign_members.c.account_id,
+                   integrity_campaign_members.c.campaign_id)
+            .join(integrity_campaigns,
+                  integrity_campaigns.c.id == integrity_campaign_members.c.campaign_id)
+            .where(integrity_campaigns.c.active.is_(True))
+            .order_by(integrity_campaign_members.c.campaign_id))
         self.echoes = Hot(_echoes_statement(among))
         # A page is a few thousand index probes: on PostgreSQL, parallel workers take longer
         # to start (5-15 ms here) than they save, so this read transaction runs without them.
-        self.serial = (text("SET LOCAL max_parallel_workers_per_gather = 0")
+        self.serial = (text("SELECT " + ", ".join(f"set_config('{k}', '{v}', true)"
+                                                  for k, v in SETTINGS))
                        if dialect == "postgresql" else None)
 
-    def sources(self, wanted: tuple[str, ...], *, with_tags: bool) -> Hot:
-        key = (*wanted, str(with_tags))
+    def sources(self, wanted: tuple[str, ...], *, with_tags: bool, with_community: bool) -> Hot:
+        key = (*wanted, str(with_tags), str(with_community))
         if key not in self._source_cache:
-            self._source_cache[key] = Hot(_sources_statement(wanted, with_tags, self._dialect,
-                                                             self._among))
+            self._source_cache[key] = Hot(_sources_statement(
+                wanted, with_tags, with_community, self._dialect, self._among))
         return self._source_cache[key]
 
 
@@ -270,27 +240,58 @@ def _top_communities(viewer: Any) -> Any:
             .limit(bindparam("community_top", type_=Integer)))
 
 
-def _viewer_statement(viewer: Any) -> Any:
-    """(kind, a, b, x) rows about the viewer:
-    f = follows account a; h = account a is hidden (blocks both ways, mutes);
-    i = interest in community a with share x; k = producer a is known for community b (one
-    of the viewer's top communities) with score x; c = account a is a member of active
-    campaign b (few, and none most of the time); t = the viewer liked, reposted or replied to
-    author a x times since `since`; more / less = the viewer's "show more / less" on author
-    a's posts, x times."""
-    def row(kind: Any, a: Any, b: Any = None, x: Any = None) -> list[Any]:
-        if isinstance(kind, str):
-            kind = literal(kind, String)
-        return [kind.label("kind"), cast(a, BigInteger).label("a"),
-                cast(null() if b is None else b, BigInteger).label("b"),
-                # A float in SQL; untyped in Python, as the driver path (store/fast.py) has no
-                # result processor for floats on asyncpg (it returns Python floats anyway).
-                type_coerce(cast(null() if x is None else x, Float), NullType()).label("x")]
+_ROW = (statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.visibility,
+        statuses.c.in_reply_to_id, statuses.c.favourites_count, statuses.c.reblogs_count,
+        statuses.c.replies_count, statuses.c.language)
 
-    hidden = hidden_account_ids(viewer, bindparam("now")).subquery()
-    top = _top_communities(viewer).subquery()
-    kf = community_known_for
-    members = integrity_campaign_members
+
+def _theirs(viewer: Any, dialect: str) -> Any:
+    """Every status of the window by an account the viewer follows, originals and reposts:
+    the in-network source's posts and half of the social proof, read in one pass. On
+    PostgreSQL a LATERAL probe of the (account_id, id) index per followed account (OFFSET 0
+    keeps the planner from flattening it into a walk of the whole window)."""
+    floor: Any = bindparam("floor")
+    cols = (*_ROW, statuses.c.reblog_of_id)
+    if dialect == "postgresql":
+        fol = follows.alias("fol")
+        recent = (select(*cols).where(statuses.c.account_id == fol.c.target_account_id,
+                                      statuses.c.id >= floor)
+                  .offset(0).lateral("recent"))
+        return (select(*recent.c).select_from(fol.join(recent, true()))
+                .where(fol.c.account_id == viewer).cte("theirs"))
+    following = select(follows.c.target_account_id).where(follows.c.account_id == viewer)
+    return select(*cols).where(statuses.c.account_id.in_(following),
+                               statuses.c.id >= floor).cte("theirs")
+
+
+def _proof(viewer: Any, theirs: Any) -> Any:
+    """(sid, n): how many followed accounts liked or reposted each post of the window."""
+    following = select(follows.c.target_account_id).where(follows.c.account_id == viewer)
+    floor: Any = bindparam("floor")
+    # Each (post, account) pair once: a like is unique per pair, and a repost counts only
+    # when its author did not also like the post (their like counts already). One hashed
+    # count then, not a distinct pass over every pair nor count(DISTINCT), which PostgreSQL
+    # sorts group by group (10 ms for a heavy viewer's ~4,500 pairs).
+    liked = favourites.alias("liked")
+    reposted = (select(theirs.c.reblog_of_id.label("sid"), theirs.c.account_id.label("who"))
+                .where(theirs.c.reblog_of_id >= floor,
+                       ~exists().where(liked.c.account_id == theirs.c.account_id,
+                                       liked.c.status_id == theirs.c.reblog_of_id))
+                .distinct())
+    pairs = union_all(
+        select(favourites.c.status_id.label("sid"), favourites.c.account_id.label("who"))
+        .where(favourites.c.account_id.in_(following), favourites.c.status_id >= floor),
+        # A repost is newer than its post: the reposts of the window's posts are among the
+        # window's statuses of the followed accounts.
+        reposted,
+    ).subquery("pairs")
+    return (select(pairs.c.sid, func.count().label("n"))
+            .group_by(pairs.c.sid).cte("proof"))
+
+
+def _about_authors(viewer: Any) -> tuple[Any, Any]:
+    """What the viewer's history says per author: (aid, n) the viewer's likes, reposts and
+    replies to the author since `since`; (aid, more, less) their "show more / less"."""
     since: Any = bindparam("since")
     liked = statuses.alias("liked")
     replied = statuses.alias("replied")
@@ -304,113 +305,118 @@ def _viewer_statement(viewer: Any) -> Any:
         select(replied.c.in_reply_to_account_id)
         .where(replied.c.account_id == viewer, replied.c.id >= since,
                replied.c.in_reply_to_account_id.is_not(None)),
-    ).subquery()
-    return union_all(
-        select(*row("f", follows.c.target_account_id)).where(follows.c.account_id == viewer),
-        select(*row("h", hidden.c.aid)),
-        select(*row("i", top.c.community, None, top.c.score)),
-        select(*row("k", kf.c.account_id, kf.c.community, kf.c.score))
-        .where(kf.c.community.in_(select(top.c.community))),
-        select(*row("c", members.c.account_id, members.c.campaign_id))
-        .join(integrity_campaigns, integrity_campaigns.c.id == members.c.campaign_id)
-        .where(integrity_campaigns.c.active.is_(True)),
-        select(*row("t", touch.c.aid, None, func.count())).group_by(touch.c.aid),
-        select(*row(feed_feedback.c.kind, feed_feedback.c.author_id, None, func.count()))
-        .where(feed_feedback.c.account_id == viewer)
-        .group_by(feed_feedback.c.author_id, feed_feedback.c.kind),
-    )
+    ).subquery("touch")
+    touched = (select(touch.c.aid, func.count().label("n")).group_by(touch.c.aid)
+               .cte("touched"))
+    fb = feed_feedback
+
+    def times(kind: str) -> Any:
+        return func.sum(case((fb.c.kind == kind, 1), else_=0))
+
+    feedback = (select(fb.c.author_id.label("aid"), times("more").label("more"),
+                       times("less").label("less"))
+                .where(fb.c.account_id == viewer).group_by(fb.c.author_id).cte("feedback"))
+    return touched, feedback
 
 
-def _proof_statement(viewer: Any) -> Any:
-    """(sid, who): likes and reposts by followed accounts of posts in the window."""
-    following = select(follows.c.target_account_id).where(follows.c.account_id == viewer)
-    floor: Any = bindparam("floor")
-    return union_all(
-        select(favourites.c.status_id.label("sid"), favourites.c.account_id.label("who"))
-        .where(favourites.c.account_id.in_(following), favourites.c.status_id >= floor),
-        # A repost is newer than its post, so `id >= floor` adds nothing to the result but
-        # lets the (account_id, id) index find the window (otherwise PostgreSQL intersects
-        # each followed account's whole history with every recent repost: 58 of 72 ms).
-        select(statuses.c.reblog_of_id, statuses.c.account_id)
-        .where(statuses.c.account_id.in_(following), statuses.c.id >= floor,
-               statuses.c.reblog_of_id >= floor),
-    )
-
-
-_ROW = (statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.visibility,
-        statuses.c.in_reply_to_id, statuses.c.favourites_count, statuses.c.reblogs_count,
-        statuses.c.replies_count, statuses.c.language)
-
-
-def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
-                       among: Callable[..., Any]) -> Any:
-    """The candidates' rows from every source in `wanted`, each under its own limit:
-    id, account_id, created_at, visibility, in_reply_to_id, favourites_count, reblogs_count,
-    replies_count, language; src (the source's rank in SOURCES); the flags for non-followers
-    limited (reach), opted_post, opted_account; noted (a helpful note is attached); tag_names
-    (space-separated, only `with_tags`)."""
+def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community: bool,
+                       dialect: str, among: Callable[..., Any]) -> Any:
+    """The candidates a viewer may be shown, from every source in `wanted`, each under its
+    own limit, newest first and a post's best source first: id, account_id, created_at
+    (seconds since the epoch on PostgreSQL, a datetime elsewhere), in_reply_to_id,
+    favourites_count, reblogs_count, replies_count, language; src (the source's rank in
+    SOURCES); proof (followed accounts that liked or reposted it; NULL for none); followed
+    (the viewer follows the author); interactions, more, less (the viewer's past
+    interactions with the author and "show more / less" about them; NULL for none);
+    community (the viewer's interest in the author's communities, only `with_community`);
+    noted (a helpful note is attached); tag_names (space-separated, only `with_tags`)."""
     viewer: Any = bindparam("viewer")
-    original = and_(statuses.c.reblog_of_id.is_(None), statuses.c.id >= bindparam("floor"))
+    floor: Any = bindparam("floor")
+    original = and_(statuses.c.reblog_of_id.is_(None), statuses.c.id >= floor)
 
     def limit(name: str) -> Any:
         return bindparam(name, type_=Integer)
 
-    def engaged(t: Any) -> Any:
-        return t.c.favourites_count + 2 * t.c.reblogs_count + t.c.replies_count
-
-    lateral = dialect == "postgresql"
+    theirs = _theirs(viewer, dialect)
+    proof = _proof(viewer, theirs)
+    top = _top_communities(viewer).cte("top")
     parts: dict[str, Any] = {}
     # Equalities rather than IN (...): the driver path takes no fixed expanding lists.
-    visible = or_(*(statuses.c.visibility == v for v in ("public", "unlisted", "private")))
-    if lateral:
-        fol = follows.alias("fol")
-        recent = (select(*_ROW).where(statuses.c.account_id == fol.c.target_account_id,
-                                      original, visible)
-                  .order_by(statuses.c.id.desc()).limit(limit("in_network_limit"))
-                  .lateral("recent"))
-        parts["in_network"] = (select(*recent.c).select_from(fol.join(recent, true()))
-                               .where(fol.c.account_id == viewer)
-                               .order_by(recent.c.id.desc()).limit(limit("in_network_limit")))
-    else:
-        following = select(follows.c.target_account_id).where(follows.c.account_id == viewer)
-        parts["in_network"] = (select(*_ROW).where(original, visible,
-                                                   statuses.c.account_id.in_(following))
-                               .order_by(statuses.c.id.desc()).limit(limit("in_network_limit")))
+    parts["in_network"] = (select(*(theirs.c[c.key] for c in _ROW))
+                           .where(theirs.c.reblog_of_id.is_(None),
+                                  or_(*(theirs.c.visibility == v for v in _VISIBLE)))
+                           .order_by(theirs.c.id.desc()).limit(limit("in_network_limit")))
 
-    parts["social_proof"] = select(*_ROW).where(among(statuses.c.id, "proof_ids"),
-                                                statuses.c.reblog_of_id.is_(None))
+    # Liked or reposted by the most followed accounts, at least social_proof_min_follows.
+    strong = (select(proof.c.sid).where(proof.c.n >= limit("social_proof_min_follows"))
+              .order_by(proof.c.n.desc(), proof.c.sid.desc())
+              .limit(limit("social_proof_limit")).subquery("strong"))
+    parts["social_proof"] = (select(*_ROW)
+                             .select_from(strong.join(statuses, statuses.c.id == strong.c.sid))
+                             .where(statuses.c.reblog_of_id.is_(None)))
 
-    top = _top_communities(viewer).subquery()
-    producers = (select(community_known_for.c.account_id)
-                 .where(community_known_for.c.community.in_(select(top.c.community))))
-    public = statuses.c.visibility == "public"
-    if lateral:
-        prod = producers.distinct().subquery("prod")
-        # The per-producer LIMIT keeps PostgreSQL from flattening the LATERAL into a hash
-        # join over the whole window (220 ms instead of ~5 on the 4M-post network).
-        theirs = (select(*_ROW).where(statuses.c.account_id == prod.c.account_id, original,
-                                      public)
-                  .order_by(engaged(statuses).desc(), statuses.c.id.desc())
-                  .limit(limit("community_limit")).lateral("theirs"))
-        parts["community"] = (select(*theirs.c).select_from(prod.join(theirs, true()))
-                              .order_by(engaged(theirs).desc(), theirs.c.id.desc())
-                              .limit(limit("community_limit")))
-    else:
-        parts["community"] = (select(*_ROW).where(original, public,
-                                                  statuses.c.account_id.in_(producers))
-                              .order_by(engaged(statuses).desc(), statuses.c.id.desc())
-                              .limit(limit("community_limit")))
+    # The most engaged posts of the viewer's communities, from their index
+    # (community_index.py): a range scan per community, not a probe per producer.
+    cp = community_posts
+    picked = (select(cp.c.status_id)
+              .where(cp.c.community.in_(select(top.c.community)), cp.c.status_id >= floor,
+                     cp.c.engaged > 0)
+              .order_by(cp.c.engaged.desc(), cp.c.status_id.desc())
+              .limit(limit("community_limit")).subquery("picked"))
+    parts["community"] = (select(*_ROW)
+                          .select_from(picked.join(statuses, statuses.c.id == picked.c.status_id))
+                          .where(original, statuses.c.visibility == "public"))
 
     parts["tags"] = (select(*_ROW)
                      .join(status_tags, status_tags.c.status_id == statuses.c.id)
                      .join(tags, tags.c.id == status_tags.c.tag_id)
-                     .where(original, public, among(tags.c.name, "tag_names", String))
+                     .where(original, statuses.c.visibility == "public",
+                            among(tags.c.name, "tag_names", String))
                      .order_by(statuses.c.id.desc()).limit(limit("tags_limit")))
 
     found = union_all(*(select(*sub.c, literal(_SOURCE_RANK[name], Integer).label("src"))
                         for name in wanted for sub in [parts[name].subquery()])).subquery("u")
-    sro, aro = status_recommendation_optouts, account_recommendation_optouts
+
+    # Who may be shown what: a follower any post but a direct one; anyone else only public
+    # posts whose author did not opt out of recommendation (account or post) and whose
+    # reach moderators did not limit (docs/moderation.md: such posts stay visible to
+    # whoever looks for them, but are never recommended to non-followers). The flags are
+    # only looked up for authors the viewer does not follow (CASE is evaluated lazily).
+    fol = follows.alias("followed")
+    followed = fol.c.account_id.is_not(None)
     sm, am = status_moderation, account_moderation
+    sro, aro = status_recommendation_optouts, account_recommendation_optouts
+    limited = or_(
+        func.coalesce(select(sm.c.reach_limited).where(sm.c.status_id == found.c.id)
+                      .scalar_subquery(), false()),
+        func.coalesce(select(am.c.reach_limited).where(am.c.account_id == found.c.account_id)
+                      .scalar_subquery(), false()))
+    may_see = case(
+        (followed, or_(*(found.c.visibility == v for v in _VISIBLE))),
+        else_=and_(found.c.visibility == "public",
+                   ~exists().where(sro.c.status_id == found.c.id),
+                   ~exists().where(aro.c.account_id == found.c.account_id),
+                   ~limited))
+    hidden = hidden_account_ids(viewer, bindparam("now")).subquery("hidden")
+
+    touched, feedback = _about_authors(viewer)
+    joins = (found.outerjoin(fol, and_(fol.c.account_id == viewer,
+                                       fol.c.target_account_id == found.c.account_id))
+             .outerjoin(proof, proof.c.sid == found.c.id)
+             .outerjoin(touched, touched.c.aid == found.c.account_id)
+             .outerjoin(feedback, feedback.c.aid == found.c.account_id))
+    if with_community:
+        # Each producer's share of the viewer's interests: interest in its community times
+        # how strongly it is known for it (summed over its communities).
+        kf = community_known_for
+        shares = (select(kf.c.account_id.label("aid"),
+                         func.sum(top.c.score * kf.c.score).label("share"))
+                  .select_from(kf.join(top, top.c.community == kf.c.community))
+                  .group_by(kf.c.account_id).cte("shares"))
+        joins = joins.outerjoin(shares, shares.c.aid == found.c.account_id)
+        community: Any = untyped(shares.c.share)
+    else:
+        community = untyped(cast(null(), Float))
     # string_agg / group_concat by hand: aggregate_strings binds its separator as a
     # literal-execute parameter, which the driver path does not take.
     joined = (func.string_agg if dialect == "postgresql" else func.group_concat)(
@@ -419,27 +425,43 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, dialect: str,
                  .select_from(status_tags.join(tags, tags.c.id == status_tags.c.tag_id))
                  .where(status_tags.c.status_id == found.c.id).scalar_subquery()
                  if with_tags else cast(null(), String))
-    return select(
-        *found.c,
-        (func.coalesce(sm.c.reach_limited, false())
-         | func.coalesce(am.c.reach_limited, false())).label("limited"),
-        sro.c.status_id.is_not(None).label("opted_post"),
-        aro.c.account_id.is_not(None).label("opted_account"),
-        has_helpful_note(found.c.id).label("noted"),
-        tag_names.label("tag_names"),
-    ).select_from(
-        found.outerjoin(sm, sm.c.status_id == found.c.id)
-        .outerjoin(am, am.c.account_id == found.c.account_id)
-        .outerjoin(sro, sro.c.status_id == found.c.id)
-        .outerjoin(aro, aro.c.account_id == found.c.account_id))
+    created = (untyped(cast(extract("epoch", found.c.created_at), Float))
+               if dialect == "postgresql" else found.c.created_at)
+    return (select(
+        found.c.id, found.c.account_id, created.label("created_at"),
+        found.c.in_reply_to_id, found.c.favourites_count, found.c.reblogs_count,
+        found.c.replies_count, found.c.language, found.c.src, proof.c.n.label("proof"),
+        followed.label("followed"), touched.c.n.label("interactions"),
+        feedback.c.more.label("more"), feedback.c.less.label("less"),
+        community.label("community"), has_helpful_note(found.c.id).label("noted"),
+        tag_names.label("tag_names"))
+        .select_from(joins)
+        .where(found.c.account_id != viewer, found.c.account_id.not_in(select(hidden.c.aid)),
+               may_see)
+        .order_by(found.c.id.desc(), found.c.src))
+
+
+def untyped(x: Any) -> Any:
+    """A float in SQL, untyped in Python: the driver path (store/fast.py) has no result
+    processor for floats on asyncpg (which returns Python floats anyway)."""
+    return type_coerce(x, NullType())
 
 
 def _echoes_statement(among: Callable[..., Any]) -> Any:
-    """(status, 0 like | 1 repost, member) for campaign members' actions on the posts."""
+    """(status, 0 like | 1 repost, member, followed) for campaign members' actions on the
+    posts; followed: the viewer follows the member."""
+    viewer: Any = bindparam("viewer")
+
+    def followed(who: Any) -> Any:
+        return exists().where(follows.c.account_id == viewer,
+                              follows.c.target_account_id == who)
+
     return union_all(
         select(favourites.c.status_id.label("sid"), literal(0, Integer).label("kind"),
-               favourites.c.account_id.label("who"))
+               favourites.c.account_id.label("who"),
+               followed(favourites.c.account_id).label("followed"))
         .where(among(favourites.c.status_id, "ids"), among(favourites.c.account_id, "members")),
-        select(statuses.c.reblog_of_id, literal(1, Integer), statuses.c.account_id)
+        select(statuses.c.reblog_of_id, literal(1, Integer), statuses.c.account_id,
+               followed(statuses.c.account_id))
         .where(among(statuses.c.reblog_of_id, "ids"), among(statuses.c.account_id, "members")),
     )

@@ -65,6 +65,20 @@ def cmd_communities(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from townsquare.actions.feeds import rebuild_community_index
+
+    async def run() -> int:
+        ctx = _ctx(args)
+        try:
+            return await rebuild_community_index(ctx)
+        finally:
+            await ctx.db.dispose()
+
+    print(json.dumps({"community_posts": asyncio.run(run())}))
+    return 0
+
+
 def cmd_weights(args: argparse.Namespace) -> int:
     from townsquare.algorithm.weights import published_text
 
@@ -93,6 +107,10 @@ def register(subparsers: Any) -> None:
     q = sub.add_parser("communities", help="run the communities batch job on the follow graph")
     _common(q)
     q.set_defaults(func=cmd_communities)
+    q = sub.add_parser("reindex", help="rebuild the community source's index of engaged "
+                       "posts from scratch (the communities job also does)")
+    _common(q)
+    q.set_defaults(func=cmd_reindex)
     q = sub.add_parser("weights", help="print the published weights file")
     q.set_defaults(func=cmd_weights)
     q = sub.add_parser("quality", help="precision@20 on a synthetic network with hidden topics")

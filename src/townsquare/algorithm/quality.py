@@ -47,8 +47,9 @@ def candidates_for(net: Network, u: int, w: Weights, known_for: dict[int, int],
     mine_c = dict(sorted(interests.get(u, {}).items(), key=lambda kv: (-kv[1], kv[0]))
                   [:cfg["community_top"]])
     if mine_c:
+        # the community index (community_index.py) holds posts liked at least once
         pool = [p for a, c in known_for.items() if c in mine_c for p in by_author.get(a, ())
-                if p.created_at >= horizon]
+                if p.created_at >= horizon and p.likers]
         pool.sort(key=lambda p: (-len(p.likers), -p.id))
         for p in pool[:cfg["community_limit"]]:
             found.setdefault(p.id, (p, "community"))

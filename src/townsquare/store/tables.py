@@ -439,6 +439,20 @@ community_interests = Table(
     PrimaryKeyConstraint("account_id", "community"),
 )
 
+# SimClusters' cluster-to-top-posts index (algorithm/community_index.py): every original
+# public post by a producer that has been liked or reposted, under its author's community,
+# with likes + 2 * reposts. Kept by actions/interactions.py in the same transaction as the
+# counters, rebuilt with the communities job's output (actions/feeds.store_communities).
+# Migration 0010_algorithm_index.
+community_posts = Table(
+    "community_posts", metadata,
+    Column("community", Integer, nullable=False),
+    Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("engaged", Integer, nullable=False),  # favourites_count + 2 * reblogs_count
+    PrimaryKeyConstraint("community", "status_id"),
+)
+
 # Domain tables kept in their own modules register on the same metadata.
 from townsquare.store import tables_integrity as _integrity  # noqa: E402, F401
 from townsquare.store import tables_moderation as _moderation  # noqa: E402, F401
