@@ -133,22 +133,48 @@ class RedisCounter:
         return out
 
 
+_METHODS = frozenset(m for m, _, _ in ROUTES)
+_GROUPS: dict[tuple[str, str], str | None] = {}  # (method, path) -> group, as found
+
+
 def _group(method: str, path: str) -> str | None:
+    if method not in _METHODS:  # every limited route is a POST: the rest pass at once
+        return None
+    key = (method, path)
+    if key in _GROUPS:
+        return _GROUPS[key]
+    found = None
     for m, pattern, group in ROUTES:
         if m == method and pattern.match(path):
-            return group
-    return None
+            found = group
+            break
+    if len(_GROUPS) > 10_000:  # paths with ids in them: keep the table bounded
+        _GROUPS.clear()
+    _GROUPS[key] = found
+    return found
 
 
-def _identity(scope: Scope) -> str | None:
-    """Who is acting: the bearer token or the web session cookie, hashed (one per account)."""
-    headers = dict(scope.get("headers") or [])
-    auth = headers.get(b"authorization", b"").decode("latin-1")
-    if auth.lower().startswith("bearer ") and auth[7:].strip():
-        return hashlib.sha256(auth[7:].strip().encode()).hexdigest()
-    cookie = headers.get(b"cookie", b"").decode("latin-1")
-    match = re.search(r"(?:^|;\s*)townsquare_session=([^;]+)", cookie)
-    return hashlib.sha256(match.group(1).encode()).hexdigest() if match else None
+_SESSION_RE = re.compile(r"(?:^|;\s*)townsquare_session=([^;]+)")
+
+
+def _credential(scope: Scope) -> str | None:
+    """Who is acting: the bearer token or the web session cookie, as sent (one account)."""
+    auth = cookie = b""
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            auth = value
+        elif name == b"cookie":
+            cookie = value
+    token = auth.decode("latin-1")
+    if token[:7].lower() == "bearer " and token[7:].strip():
+        return token[7:].strip()
+    match = _SESSION_RE.search(cookie.decode("latin-1")) if cookie else None
+    return match.group(1) if match else None
+
+
+def _hashed(credential: str) -> str:
+    return hashlib.sha256(credential.encode()).hexdigest()
+
 
 
 class RateLimit:
@@ -166,6 +192,17 @@ class RateLimit:
         self.counter: MemoryCounter | RedisCounter = RedisCounter(url, redis_prefix) if url \
             else MemoryCounter()
         self._accounts: OrderedDict[str, int | None] = OrderedDict()
+        # credential as sent -> its counter key: a token's account never changes
+        self._keys: OrderedDict[str, str] = OrderedDict()
+
+    async def _key_of(self, scope: Scope, credential: str) -> str:
+        key = self._keys.get(credential)
+        if key is None:
+            key = await self._account_key(scope, _hashed(credential))
+            self._keys[credential] = key
+            while len(self._keys) > 50_000:
+                self._keys.popitem(last=False)
+        return key
 
     async def _account_key(self, scope: Scope, identity: str) -> str:
         """Per account, not per token: the token's (or session's) account id, cached."""
@@ -200,9 +237,9 @@ class RateLimit:
         client = scope.get("client")
         ip = client[0] if client else "unknown"
         if group not in ANONYMOUS_GROUPS:
-            identity = _identity(scope)
-            if identity is not None and group in self.limits:
-                checks.append((group, await self._account_key(scope, identity)))
+            credential = _credential(scope)
+            if credential is not None and group in self.limits:
+                checks.append((group, await self._key_of(scope, credential)))
         ip_group = group + "_ip"
         if ip_group in self.limits:
             checks.append((ip_group, f"ip:{ip}"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
@@ -67,12 +68,23 @@ class Tx:
                                                                         strict=True)]
                 for row in params]
         fast.announce(sync, sql, rows)
-        await asyncio.to_thread(_sqlite(self.conn).executemany, sql, rows)
+        await _off_loop(_sqlite(self.conn).executemany, sql, rows)
 
     async def _commit_off_loop(self) -> None:
         # SQLAlchemy's own COMMIT, after this one, finds no transaction open: sqlite3's
         # commit() does nothing then.
-        await asyncio.to_thread(_sqlite(self.conn).commit)
+        await _off_loop(_sqlite(self.conn).commit)
+
+
+# One thread for SQLite's off-loop writes, per process (writes are serialised anyway).
+_WRITER_THREAD: ThreadPoolExecutor | None = None
+
+
+def _off_loop(fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+    global _WRITER_THREAD
+    if _WRITER_THREAD is None:
+        _WRITER_THREAD = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+    return asyncio.get_running_loop().run_in_executor(_WRITER_THREAD, fn, *args)
 
 
 _POSITIONAL: dict[tuple[int, str], tuple[Any, tuple[str, list[str], list[Any]]]] = {}
