@@ -112,10 +112,12 @@ async def main(args: argparse.Namespace) -> None:
         await p.run(post, len(tokens), args.concurrency)
         await ctx.jobs.drain()
         hello, _ = await p.run("/api/v1/townsquare/hello", args.posts, body=False)
+        cpu0 = time.process_time()  # every thread of this process (the SQLite writer's too)
         with ctx.db.counting() as req_counter:
             posts, wall = await p.run(post, args.posts, args.concurrency)
         with ctx.db.counting() as job_counter:
             await ctx.jobs.drain()
+        cpu = (time.process_time() - cpu0) * 1000 / args.posts
         queries = req_counter[0] / args.posts
         job_queries = job_counter[0] / args.posts
         if args.profile:
@@ -132,7 +134,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"hello {h:.2f} ms, post {m:.2f} ms (p99 {p99:.2f}), {queries:.1f} queries per post"
           + (f" (+{job_queries:.1f} in jobs)" if job_queries else "")
           + f", post/hello time {m / h:.1f}x; {args.posts / wall:.0f} posts/s at concurrency "
-          f"{args.concurrency}")
+          f"{args.concurrency}; CPU {cpu:.2f} ms per post (client, app and jobs, all threads)")
     stop.set()
     if worker is not None:
         await worker
