@@ -83,11 +83,18 @@ class Tx:
 _WRITER_THREAD: ThreadPoolExecutor | None = None
 
 
-def _off_loop(fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+async def _off_loop(fn: Callable[..., Any], *args: Any) -> Any:
     global _WRITER_THREAD
     if _WRITER_THREAD is None:
         _WRITER_THREAD = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
-    return asyncio.get_running_loop().run_in_executor(_WRITER_THREAD, fn, *args)
+    done = asyncio.get_running_loop().run_in_executor(_WRITER_THREAD, fn, *args)
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        # Cancelled (a shutdown): the thread still has the connection. Let it finish before
+        # the rollback that follows touches the connection from this thread.
+        await asyncio.wait({done})
+        raise
 
 
 Positional = tuple[str, list[str], list[Any]]
