@@ -143,6 +143,10 @@ class _Compiled:
         self.compiled = compiled
         self.dialect = dialect
         self.expanding = tuple(sorted({b.key for b in compiled.binds.values() if b.expanding}))
+        # IN lists written into the statement (`col.in_(("a", "b"))`) are expanding binds
+        # that carry their values: passed along with the caller's.
+        self.fixed = {b.key: b.value for b in compiled.binds.values()
+                      if b.expanding and b.value is not None}
         columns = list(statement.selected_columns)
         keys = [c.key for c in columns]
         row: Any = namedtuple("Row", keys)  # type: ignore[misc]  # odd or duplicate names fail
@@ -226,6 +230,8 @@ class Hot:
         sync = conn.sync_connection
         assert sync is not None
         comp = self.compiled_for(sync.dialect)
+        if comp.fixed:
+            params = {**comp.fixed, **params}
         plan = comp.plan(params)
         args = plan.args(params)
         announce(sync, plan.sql, args)
