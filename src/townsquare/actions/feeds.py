@@ -169,9 +169,11 @@ async def set_account_recommendable(ctx: Context, account_id: int, recommend: bo
 
 async def log_served_feed(ctx: Context, account_id: int, *, feed: str, weights_version: int,
                           weights_digest: str, previous_id: int | None, status_ids: list[int],
-                          log: bytes) -> int:
+                          log: bytes, served_id: int | None = None) -> int:
+    """Store a served page's log; `served_id` when the caller made the id beforehand (to
+    write the log while it prepares the response)."""
     async with ctx.db.write() as tx:
-        served_id = ctx.ids.next()
+        served_id = served_id or ctx.ids.next()
         await tx.execute(insert(served_feeds).values(
             id=served_id, account_id=account_id, feed=feed, weights_version=weights_version,
             weights_digest=weights_digest, previous_id=previous_id, status_ids=status_ids,

@@ -133,30 +133,29 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
 
 
 def _candidates(rows: list[Any], epoch: bool,
-                fix: Callable[[Any], tuple[int, int, int]] | None = None) -> list[Candidate]:
+                fix: Callable[[int, int, int, int], tuple[int, int, int]] | None = None
+                ) -> list[Candidate]:
     """Candidates from the sources statement's rows (newest first, a post's best source
-    first). `fix` gives a post's campaign-corrected likes, reposts and social proof."""
+    first). `fix(post, likes, reposts, proof)` corrects them for campaigns."""
     out: list[Candidate] = []
+    append = out.append
     new = tuple.__new__  # Candidate(...) without the keyword handling: ~1,500 a page
     previous = None
-    for r in rows:
-        sid = r.id
+    for (sid, author, created_at, in_reply_to_id, likes, reblogs, replies, language, src,
+         proof, followed, interactions, more, less, community, noted, tag_names) in rows:
         if sid == previous:  # the same post from a later source
             continue
         previous = sid
-        likes, reblogs, proof = fix(r) if fix is not None else (
-            r.favourites_count, r.reblogs_count, r.proof or 0)
-        out.append(new(Candidate, (
-            sid, r.account_id,
-            # PostgreSQL sends the epoch (exactly datetime.timestamp(): both are the exact
-            # microseconds correctly rounded to a double)
-            r.created_at if epoch else utc(r.created_at).timestamp(),
-            SOURCES[r.src], bool(r.followed), r.in_reply_to_id is not None,
-            likes, reblogs, r.replies_count, r.interactions or 0, r.more or 0, r.less or 0,
-            proof,
-            min(1.0, round(r.community, 6)) if r.community is not None else 0.0,
-            r.language, tuple(sorted(r.tag_names.split())) if r.tag_names else (),
-            bool(r.noted),  # community_note: never boosted (scoring.py)
+        if fix is not None:
+            likes, reblogs, proof = fix(sid, likes, reblogs, proof)
+        append(new(Candidate, (
+            # PostgreSQL sends created_at as seconds since the epoch, exactly what
+            # datetime.timestamp() gives (both round the exact microseconds to a double)
+            sid, author, created_at if epoch else utc(created_at).timestamp(), SOURCES[src],
+            bool(followed), in_reply_to_id is not None, likes, reblogs, replies, interactions,
+            more, less, proof, min(1.0, round(community, 6)) if community else 0.0,
+            language, tuple(sorted(tag_names.split())) if tag_names else (),
+            bool(noted),  # community_note: never boosted (scoring.py)
         )))
     return out
 
@@ -181,10 +180,9 @@ async def _with_campaigns(conn: AsyncConnection, q: _Statements, viewer_id: int,
     merged = {sid: len({campaign[who] for who in members}) - len(members)
               for sid, members in voices.items()}
 
-    def fix(r: Any) -> tuple[int, int, int]:
-        return (max(0, r.favourites_count - echoes[(r.id, 0)]),
-                max(0, r.reblogs_count - echoes[(r.id, 1)]),
-                (r.proof or 0) + merged.get(r.id, 0))
+    def fix(sid: int, likes: int, reblogs: int, proof: int) -> tuple[int, int, int]:
+        return (max(0, likes - echoes[(sid, 0)]), max(0, reblogs - echoes[(sid, 1)]),
+                proof + merged.get(sid, 0))
 
     return _candidates(rows, epoch, fix)
 
@@ -325,10 +323,10 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
     own limit, newest first and a post's best source first: id, account_id, created_at
     (seconds since the epoch on PostgreSQL, a datetime elsewhere), in_reply_to_id,
     favourites_count, reblogs_count, replies_count, language; src (the source's rank in
-    SOURCES); proof (followed accounts that liked or reposted it; NULL for none); followed
-    (the viewer follows the author); interactions, more, less (the viewer's past
-    interactions with the author and "show more / less" about them; NULL for none);
-    community (the viewer's interest in the author's communities, only `with_community`);
+    SOURCES); proof (followed accounts that liked or reposted it); followed (the viewer
+    follows the author); interactions, more, less (the viewer's past interactions with the
+    author and "show more / less" about them); community (the viewer's interest in the
+    author's communities, only `with_community`; NULL for none);
     noted (a helpful note is attached); tag_names (space-separated, only `with_tags`)."""
     viewer: Any = bindparam("viewer")
     floor: Any = bindparam("floor")
@@ -430,9 +428,11 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
     return (select(
         found.c.id, found.c.account_id, created.label("created_at"),
         found.c.in_reply_to_id, found.c.favourites_count, found.c.reblogs_count,
-        found.c.replies_count, found.c.language, found.c.src, proof.c.n.label("proof"),
-        followed.label("followed"), touched.c.n.label("interactions"),
-        feedback.c.more.label("more"), feedback.c.less.label("less"),
+        found.c.replies_count, found.c.language, found.c.src,
+        func.coalesce(proof.c.n, 0).label("proof"), followed.label("followed"),
+        func.coalesce(touched.c.n, 0).label("interactions"),
+        func.coalesce(feedback.c.more, 0).label("more"),
+        func.coalesce(feedback.c.less, 0).label("less"),
         community.label("community"), has_helpful_note(found.c.id).label("noted"),
         tag_names.label("tag_names"))
         .select_from(joins)

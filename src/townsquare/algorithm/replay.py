@@ -25,7 +25,9 @@ def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: We
     log = {
         "feed": feed, "viewer_id": viewer_id, "now": now, "limit": limit,
         "weights": weights.to_dict(), "definition": definition, "exclude": exclude,
-        "candidates": [c.to_row() for c in candidates],
+        # Candidates are named tuples, which msgspec writes as arrays: the same JSON as
+        # `Candidate.to_row` gives, without building a list per candidate.
+        "candidates": candidates,
         "result": [r.candidate.status_id for r in page],
         "features": [list(r.values) for r in page],
         "scores": [r.score for r in page],

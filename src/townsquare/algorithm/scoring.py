@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from math import log1p
 
 from townsquare.algorithm.candidate import Candidate
 from townsquare.algorithm.features import FEATURES, feature_values
@@ -129,21 +130,63 @@ def _why(name: str, c: Candidate) -> str:
     return f'you said "show less" about this author {c.show_less} time(s)'
 
 
+def static_scores(candidates: list[Candidate], now: float, w: Weights,
+                  p: _Params | None = None) -> list[float]:
+    """Each candidate's score after the static adjustments: `score_one(c, ...).score`,
+    computed with the very same operations in the same order (so bit for bit the same),
+    without building the parts. Ranking scores every candidate but explains only the page;
+    tests/algorithm/test_scoring.py checks the two agree, and `rank` checks every item it
+    serves."""
+    p = p or _Params.of(w)
+    pw = w.params
+    eh, rh = pw["engagement_half_life_hours"], pw["recency_half_life_hours"]
+    smi = pw["show_more_interactions"]
+    w0, w1, w2, w3, w4, w5 = p.weights
+    oon, reply, fatigue, note = p.out_of_network, p.reply, p.fatigue, p.community_note
+    out: list[float] = []
+    append = out.append
+    for c in candidates:
+        # feature_values (features.py)
+        age_hours = max(0.0, (now - c.created_at) / 3600.0)
+        interactions, show_more, show_less = c.interactions, c.show_more, c.show_less
+        base = 0.0
+        base += w0 * (log1p(c.likes + 2 * c.reblogs + c.replies) * 0.5 ** (age_hours / eh))
+        base += w1 * (log1p(interactions + smi * show_more)
+                      if interactions or show_more else 0.0)
+        base += w2 * (log1p(c.social_proof) if c.social_proof else 0.0)
+        base += w3 * c.community
+        base += w4 * 0.5 ** (age_hours / rh)
+        base += w5 * (log1p(show_less) if show_less else 0.0)
+        score = base
+        # the static adjustments (score_one)
+        if oon is not None and not c.in_network:
+            score += (oon - 1.0) * abs(score)
+        if reply is not None and c.is_reply:
+            score += (reply - 1.0) * abs(score)
+        if fatigue is not None and show_less:
+            score += (fatigue ** show_less - 1.0) * abs(score)
+        if note is not None and c.community_note and score > 0:
+            score += (note - 1.0) * score
+        append(score)
+    return out
+
+
 def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
          exclude: frozenset[int] = frozenset()) -> list[Ranked]:
     """The page of at most `limit` items, in order, each with all its parts."""
     horizon = now - w.adjustments["window_hours"] * 3600.0
-    scored: list[_Scored] = []
     params = _Params.of(w)
     seen: set[int] = set()
     window = w.on("window")
+    kept: list[Candidate] = []
     for c in candidates:
         if c.status_id in exclude or c.status_id in seen:
             continue
         if window and c.created_at < horizon:
             continue
         seen.add(c.status_id)
-        scored.append(score_one(c, now, w, params))
+        kept.append(c)
+    scores = static_scores(kept, now, w, params)
 
     diversity = w.on("diversity")
     cap_on = w.on("consecutive_cap")
@@ -151,7 +194,7 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
     per_author: dict[int, int] = {}
     # Lazy greedy: an entry's score was computed for its author's count at push time; when
     # that count has grown, it is recomputed and pushed back.
-    heap = [(-s.score, -s.c.status_id, i, 0) for i, s in enumerate(scored)]
+    heap = [(-s, -c.status_id, i, 0) for i, (c, s) in enumerate(zip(kept, scores, strict=True))]
     heapq.heapify(heap)
     waiting: list[tuple[float, int, int, int]] = []
     out: list[Ranked] = []
@@ -162,17 +205,21 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
             heap, waiting, cap_on = waiting, [], False
             heapq.heapify(heap)
         neg, tie, i, k_at = heapq.heappop(heap)
-        s = scored[i]
-        k = per_author.get(s.c.author_id, 0) if diversity else 0
+        c = kept[i]
+        static = scores[i]
+        k = per_author.get(c.author_id, 0) if diversity else 0
         if k != k_at:
             m = diversity_multiplier(k, w)
-            heapq.heappush(heap, (-(s.score + _adjust(s.score, m)), tie, i, k))
+            heapq.heappush(heap, (-(static + _adjust(static, m)), tie, i, k))
             continue
-        if cap_on and not s.c.in_network and run >= cap:
+        if cap_on and not c.in_network and run >= cap:
             waiting.append((neg, tie, i, k_at))
-            capped_ids.add(s.c.status_id)
+            capped_ids.add(c.status_id)
             continue
-        adjustments = [Adjustment(n, m, d, _why(n, s.c)) for n, m, d in s.adjustments]
+        s = score_one(c, now, w, params)  # the parts, for the items served only
+        if s.score != static:
+            raise AssertionError(f"scores disagree for {c.status_id}: {s.score!r} {static!r}")
+        adjustments = [Adjustment(n, m, d, _why(n, c)) for n, m, d in s.adjustments]
         score = s.score
         if k > 0:
             m = diversity_multiplier(k, w)
@@ -180,15 +227,15 @@ def rank(candidates: list[Candidate], now: float, w: Weights, limit: int,
             adjustments.append(Adjustment("diversity", m, delta,
                                           f"post number {k + 1} by this author on the page"))
             score += delta
-        if s.c.status_id in capped_ids:
+        if c.status_id in capped_ids:
             adjustments.append(Adjustment(
                 "consecutive_cap", 1.0, 0.0,
                 f"moved down: at most {cap} posts from outside your follows in a row"))
-        out.append(Ranked(s.c, s.values, s.contributions, s.base, tuple(adjustments), score,
+        out.append(Ranked(c, s.values, s.contributions, s.base, tuple(adjustments), score,
                           len(out) + 1))
-        per_author[s.c.author_id] = per_author.get(s.c.author_id, 0) + 1
-        run = 0 if s.c.in_network else run + 1
-        if s.c.in_network and waiting:
+        per_author[c.author_id] = per_author.get(c.author_id, 0) + 1
+        run = 0 if c.in_network else run + 1
+        if c.in_network and waiting:
             for item in waiting:
                 heapq.heappush(heap, item)
             waiting = []

@@ -1,13 +1,16 @@
 """Serving a ranked page: gather candidates, filter by the feed's definition, rank, log.
 
 The log (replay.py) is written before the page is returned, and the explanation attached to
-each status names it (`served_feed_id`), so any page a person saw can be recomputed.
+each status names it (`served_feed_id`), so any page a person saw can be recomputed. With
+`log_concurrently` the write runs while the caller loads the page's statuses: the caller
+awaits `ServedPage.logged()` before it answers.
 A page's `cursor` is its served-feed id: the next page excludes everything served before it
 in the chain, and is ranked afresh (so "show more / show less" in between changes it).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +34,12 @@ class ServedPage:
     page: list[Ranked]
     weights: Weights
     feed: str
+    writing: asyncio.Task[int] | None = None  # the log's write, with log_concurrently
+
+    async def logged(self) -> None:
+        """Wait until the page's log is stored (at once unless written concurrently)."""
+        if self.writing is not None:
+            await self.writing
 
     def explanations(self) -> dict[int, dict[str, Any]]:
         return {r.candidate.status_id: explanation(r, self.weights, feed=self.feed,
@@ -40,7 +49,7 @@ class ServedPage:
 
 async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefinition,
                 limit: int, cursor: int | None = None, log: bool = True,
-                base: Weights | None = None) -> ServedPage:
+                base: Weights | None = None, log_concurrently: bool = False) -> ServedPage:
     w = weights_for(definition, base or current())
     now = ctx.clock.now()
     exclude: list[int] = []
@@ -59,14 +68,21 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
     stamp = now.timestamp()
     page = rank(found, stamp, w, limit, frozenset(exclude))
     served_id = 0
+    writing = None
     if log:
         blob = encode_log(feed=feed, viewer_id=viewer_id, now=stamp, limit=limit, weights=w,
                           definition=definition_dict(definition), exclude=exclude,
                           candidates=found, page=page)
-        served_id = await log_served_feed(
+        served_id = ctx.ids.next()
+        write = log_served_feed(
             ctx, viewer_id, feed=feed, weights_version=w.version, weights_digest=w.digest(),
-            previous_id=cursor, status_ids=[r.candidate.status_id for r in page], log=blob)
-    return ServedPage(served_id, page, w, feed)
+            previous_id=cursor, status_ids=[r.candidate.status_id for r in page], log=blob,
+            served_id=served_id)
+        if log_concurrently:
+            writing = asyncio.ensure_future(write)
+        else:
+            await write
+    return ServedPage(served_id, page, w, feed, writing)
 
 
 async def load_log(ctx: Context, served_id: int) -> dict[str, Any] | None:

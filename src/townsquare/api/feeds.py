@@ -129,8 +129,11 @@ def _feed_entity(ctx: Context, row: Any, sub: Any = None) -> CustomFeed:
 async def _ranked_response(request: Request, ctx: Context, viewer: int,
                            served: ServedPage) -> Response:
     ids = [x.candidate.status_id for x in served.page]
-    async with ctx.db.read() as conn:
-        items = await load_ordered(ctx, conn, ids, viewer)
+    try:
+        async with ctx.db.read() as conn:
+            items = await load_ordered(ctx, conn, ids, viewer)
+    finally:
+        await served.logged()  # written meanwhile (serve's log_concurrently); stored first
     why = served.explanations()
     for status in items:
         status.townsquare = {**(status.townsquare or {}), "ranking": why[int(status.id)]}
@@ -149,7 +152,7 @@ async def _serve_definition(request: Request, feed: str, definition: FeedDefinit
     cursor = params.parse_id(p.cursor, "Cursor") if p.cursor else None
     ctx = auth.ctx_of(request)
     served = await serve(ctx, viewer, feed=feed, definition=definition, limit=_limit(p.limit),
-                         cursor=cursor)
+                         cursor=cursor, log_concurrently=True)
     return await _ranked_response(request, ctx, viewer, served)
 
 
