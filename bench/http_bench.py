@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -452,8 +453,10 @@ def main() -> int:
         seed_name = f"seed-{args.accounts}-{args.follows}-{args.posts}"
         kept = Path(args.keep) / (seed_name if pg_name is None else "pg-" + seed_name) \
             if args.keep else None
-        # PostgreSQL keeps the seeded database as a template on the same server.
-        template = "townsquare_bench_" + seed_name.replace("-", "_")
+        # PostgreSQL keeps the seeded database as a template on the same server (one per
+        # --keep directory).
+        keep_tag = hashlib.sha256(str(Path(args.keep or ".").resolve()).encode()).hexdigest()
+        template = f"townsquare_bench_{seed_name.replace('-', '_')}_{keep_tag[:6]}"
         if kept is not None and (kept / "tokens.json").exists():
             if pg_name is None:
                 shutil.copy(kept / "townsquare.db", tmp / "townsquare.db")
