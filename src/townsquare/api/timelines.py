@@ -23,6 +23,7 @@ from townsquare.queries.timelines import (
     public_ids,
     tag_ids,
 )
+from townsquare.queries.viewer_cache import viewer_cache
 from townsquare.timelines.base import PageQuery
 
 r = Routes()
@@ -64,8 +65,11 @@ async def home(request: Request) -> Response:
         viewer = (await auth.require(request, "read:statuses", conn=conn)).viewer
         assert viewer is not None
         page = page_of(request)
-        ids = await ctx.timelines.page(conn, PageQuery(viewer.id, page.limit, page.max_id,
-                                                       page.since_id, page.min_id))
+        relations = await viewer_cache(ctx.extras).relations(conn, viewer.id,
+                                                             viewer.relations_version)
+        ids = await ctx.timelines.page(conn, PageQuery(
+            viewer.id, page.limit, page.max_id, page.since_id, page.min_id,
+            relations.hidden(ctx.clock.now()), relations.following))
         items = await render(ctx, conn, ids, viewer)
     return raw_json(page_json(items), headers=link_header(request, page, ids))
 

@@ -1,8 +1,9 @@
 """What a page of statuses needs to know about its viewer, cached per process and checked on
 every request against the viewer's version counters (store/versions.py), read with the token.
 
-- Relations (whom the viewer follows, who blocks or is blocked by them, when their muted
-  words expire) are valid while `users.relations_version` is unchanged.
+- Relations (whom the viewer follows, who blocks or is blocked by them, whom they mute and
+  until when, when their muted words expire) are valid while `users.relations_version` is
+  unchanged.
 - Marks (which statuses the viewer liked, reposted, bookmarked, pinned or hid; their poll
   votes) are valid while `users.marks_version` is unchanged; they are read for the statuses
   a page needs that the entry does not know yet.
@@ -29,6 +30,7 @@ from townsquare.store.tables import (
     bookmarks,
     favourites,
     follows,
+    mutes,
     pins,
     poll_votes,
     statuses,
@@ -44,9 +46,17 @@ class Relations:
     following: frozenset[int]
     blocked: frozenset[int]  # either direction
     filters_until: tuple[datetime | None, ...]  # each muted-word filter's expiry
+    muted: tuple[tuple[int, datetime | None], ...] = ()  # (account, until; None: for good)
 
     def has_filters(self, now: datetime) -> bool:
         return any(t is None or t > now for t in self.filters_until)
+
+    def hidden(self, now: datetime) -> frozenset[int]:
+        """Accounts whose posts listings hide from the reader: blocks either way, mutes in
+        force (queries/visibility.hidden_account_ids in SQL)."""
+        if not self.muted:
+            return self.blocked
+        return self.blocked | {a for a, until in self.muted if until is None or until > now}
 
 
 @dataclass
@@ -69,6 +79,8 @@ RELATIONS_QUERY = Hot(union_all(
     _arm("B", blocks.c.account_id).where(blocks.c.target_account_id == _V),
 ))
 FILTERS_QUERY = Hot(select(filters.c.expires_at).where(filters.c.account_id == _V))
+MUTES_QUERY = Hot(select(mutes.c.target_account_id, mutes.c.expires_at)
+                  .where(mutes.c.account_id == _V))
 
 _S: Any = bindparam("sids", expanding=True)
 _P: Any = bindparam("pids", expanding=True)
@@ -112,7 +124,10 @@ class ViewerCache:
             (following if k == "F" else blocked).add(a)
         until = [utc(t) if t is not None else None
                  for (t,) in await FILTERS_QUERY.all(conn, {"viewer": viewer_id})]
-        found = Relations(version, frozenset(following), frozenset(blocked), tuple(until))
+        muted = tuple((a, utc(t) if t is not None else None)
+                      for a, t in await MUTES_QUERY.all(conn, {"viewer": viewer_id}))
+        found = Relations(version, frozenset(following), frozenset(blocked), tuple(until),
+                          muted)
         if hit is None or hit.version < version:
             self._keep(self._relations, viewer_id, found)
         return found

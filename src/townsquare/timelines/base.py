@@ -45,6 +45,11 @@ class PageQuery:
     max_id: int | None = None
     since_id: int | None = None
     min_id: int | None = None
+    # What the reader's cached relations say (queries/viewer_cache.py), when the caller has
+    # them: accounts whose posts the page hides (blocks either way, active mutes) and the
+    # accounts followed. Stores may then filter without asking the database.
+    hidden: frozenset[int] | None = None
+    following: frozenset[int] | None = None
 
 
 class HomeTimelines(Protocol):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids, visible_to
 from townsquare.store.fast import Hot
 from townsquare.store.tables import accounts, follows, status_mentions, statuses, users
@@ -92,12 +93,44 @@ async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int]
 
 
 async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
-                        now: datetime) -> set[int]:
-    """The ids (from Redis) that still exist and the viewer may see, authors not hidden."""
+                        now: datetime, hidden: frozenset[int] | None = None,
+                        following: frozenset[int] | None = None) -> set[int]:
+    """The ids (from Redis) that still exist and the viewer may see, authors not hidden.
+
+    With the reader's `hidden` and `following` accounts (from their cached relations), the
+    database is only asked which posts exist and by whom, by primary key, and the rule of
+    model/visibility.py is applied here; mentions are looked up only for followers-only or
+    direct posts that need them."""
     if not ids:
         return set()
-    rows = await _readable().all(conn, {"viewer": viewer_id, "now": now, "ids": ids})
-    return {r for (r,) in rows}
+    if hidden is None or following is None:
+        rows = await _readable().all(conn, {"viewer": viewer_id, "now": now, "ids": ids})
+        return {r for (r,) in rows}
+    out: set[int] = set()
+    ask: list[int] = []
+    for sid, author, visibility, origin in await _EXISTING.all(conn, {"ids": ids}):
+        if author in hidden or (origin is not None and origin in hidden):
+            continue
+        if visibility in OPEN or author == viewer_id or (visibility == "private"
+                                                         and author in following):
+            out.add(sid)
+        else:
+            ask.append(sid)  # followers-only from someone not followed, or direct
+    if ask:
+        out.update(sid for (sid,) in await _MENTIONED.all(
+            conn, {"viewer": viewer_id, "ids": ask}))
+    return out
+
+
+_EXISTING = Hot(
+    select(statuses.c.id, statuses.c.account_id, statuses.c.visibility,
+           _origin.c.account_id.label("origin"))
+    .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+    .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
+_MENTIONED = Hot(
+    select(status_mentions.c.status_id)
+    .where(status_mentions.c.account_id == bindparam("viewer"),
+           status_mentions.c.status_id.in_(bindparam("ids", expanding=True))))
 
 
 @functools.cache
