@@ -24,6 +24,7 @@ from townsquare.queries.timelines import (
     tag_ids,
 )
 from townsquare.queries.viewer_cache import viewer_cache
+from townsquare.store.probes import Probe
 from townsquare.timelines.base import PageQuery
 
 r = Routes()
@@ -67,10 +68,11 @@ async def home(request: Request) -> Response:
         page = page_of(request)
         relations = await viewer_cache(ctx.extras).relations(conn, viewer.id,
                                                              viewer.relations_version)
+        probed: dict[int, Probe] = {}
         ids = await ctx.timelines.page(conn, PageQuery(
             viewer.id, page.limit, page.max_id, page.since_id, page.min_id,
-            relations.hidden(ctx.clock.now()), relations.following))
-        items = await render(ctx, conn, ids, viewer)
+            relations.hidden(ctx.clock.now()), relations.following, probed))
+        items = await render(ctx, conn, ids, viewer, probed=probed)
     return raw_json(page_json(items), headers=link_header(request, page, ids))
 
 

@@ -38,6 +38,7 @@ from townsquare.queries.statuses import (
     shared_status,
 )
 from townsquare.store.fast import Hot
+from townsquare.store.probes import Probe, author_join, probe_columns
 from townsquare.store.tables import accounts, statuses
 from townsquare.store.tables_moderation import account_moderation, labels
 
@@ -47,15 +48,6 @@ _NOT_SHARED = {"account", "reblog", "quote", "poll", "favourited", "reblogged", 
 HEAD_FIELDS = tuple(f for f in Status.__struct_fields__ if f not in _NOT_SHARED)
 
 _encoder = msgspec.json.Encoder()
-
-
-class Probe(NamedTuple):
-    id: int
-    version: int
-    account_id: int
-    author_version: int
-    reblog_of_id: int | None
-    quote_of_id: int | None
 
 
 class StatusDoc(NamedTuple):
@@ -76,12 +68,10 @@ class AuthorDoc(NamedTuple):
     json: bytes  # the Account entity
 
 
-_s, _a = statuses.c, accounts.c
 PROBE = Hot(
-    select(_s.id, _s.version, _s.account_id, _a.version.label("author_version"),
-           _s.reblog_of_id, _s.quote_of_id)
-    .select_from(statuses.join(accounts, _a.id == _s.account_id))
-    .where(_s.id.in_(bindparam("ids", expanding=True))))
+    select(*probe_columns())
+    .select_from(statuses.join(accounts, author_join()))
+    .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
 
 # Labels from any labeler (a viewer may subscribe to any), on statuses or on authors.
 _LABELLED = Hot(
@@ -141,17 +131,23 @@ def doc_cache(ctx: Context) -> DocCache:
     return cache
 
 
-async def probe(conn: AsyncConnection, ids: list[int]) -> dict[int, Probe]:
+async def probe(conn: AsyncConnection, ids: list[int],
+                known: dict[int, Probe] | None = None) -> dict[int, Probe]:
     """Counters of the statuses, of what they repost and quote (as deep as pages nest), and
-    of their authors."""
+    of their authors. `known`: probes the caller read already (with the page's ids)."""
     found: dict[int, Probe] = {}
+    rows: list[Any] = []
     wanted = set(ids)
+    if known:
+        rows = [known[i] for i in wanted if i in known]
+        found.update((r.id, r) for r in rows)
+        wanted = {x for r in rows for x in (r.reblog_of_id, r.quote_of_id)
+                  if x is not None and x not in found} | (wanted - found.keys())
     for _ in range(MAX_DEPTH):
         if not wanted:
             break
         rows = await PROBE.all(conn, {"ids": list(wanted)})
-        for r in rows:
-            found[r.id] = Probe(*r)
+        found.update((r.id, r) for r in rows)
         wanted = {x for r in rows for x in (r.reblog_of_id, r.quote_of_id)
                   if x is not None and x not in found}
     return found

@@ -47,6 +47,7 @@ from townsquare.queries.viewer_cache import (
     Relations,
     viewer_cache,
 )
+from townsquare.store.probes import Probe
 
 _encoder = msgspec.json.Encoder()
 
@@ -184,12 +185,14 @@ class _Page:
 
 
 async def render(ctx: Context, conn: AsyncConnection, ids: list[int],
-                 viewer: Viewer | None, context: str | None = None) -> list[bytes]:
+                 viewer: Viewer | None, context: str | None = None,
+                 probed: dict[int, Probe] | None = None) -> list[bytes]:
     """The JSON of each status the viewer may see, in the order of `ids` (the others are
-    left out), exactly as `load_statuses` would give them. `context` as there."""
+    left out), exactly as `load_statuses` would give them. `context` as there; `probed`:
+    version counters the caller read already (store/probes.py)."""
     if not ids:
         return []
-    probed = await probe(conn, ids)
+    probed = await probe(conn, ids, probed)
     status_docs, author_docs = await docs(ctx, conn, probed)
     relations = marks = None
     if viewer is not None:

@@ -226,8 +226,8 @@ def _load_sqlite(path: str, tables: Sequence[tuple[Table, TableRows]],
         for name, _ in indexes:
             conn.execute(f"DROP INDEX {_q(name)}")
         # The cache counters' triggers would fire once per row (all counters start at 0).
-        for sql in versions.drop_statements("sqlite"):
-            conn.execute(sql)
+        for ddl in versions.drop_statements("sqlite"):
+            conn.execute(ddl)
         for table, rows in tables:
             if not rows.total:
                 continue
@@ -244,8 +244,8 @@ def _load_sqlite(path: str, tables: Sequence[tuple[Table, TableRows]],
         progress.begin(f"{len(indexes)} indexes")
         for _, sql in indexes:
             conn.execute(sql)
-        for sql in versions.create_statements("sqlite"):
-            conn.execute(sql)
+        for ddl in versions.create_statements("sqlite"):
+            conn.execute(ddl)
         progress.end()
         conn.execute("COMMIT")
         progress.begin("analyze")

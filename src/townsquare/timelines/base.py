@@ -8,7 +8,7 @@ and can always be rebuilt from the database, which stays the source of truth.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,6 +50,9 @@ class PageQuery:
     # accounts followed. Stores may then filter without asking the database.
     hidden: frozenset[int] | None = None
     following: frozenset[int] | None = None
+    # Given, the store fills it with the version counters of the page's statuses
+    # (store/probes.py) when it reads them anyway, for the renderer to check its caches.
+    probed: dict[int, Any] | None = None
 
 
 class HomeTimelines(Protocol):

@@ -245,7 +245,7 @@ class RedisHomeTimelines:
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]
             readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
-                                                 query.hidden, query.following)
+                                                 query.hidden, query.following, query.probed)
             out.extend(i for i in ids if i in readable)
             if len(out) >= want or len(got) < fetch:
                 break

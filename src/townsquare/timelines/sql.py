@@ -20,7 +20,8 @@ from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.db import Database, Tx
 from townsquare.store.fast import Hot
-from townsquare.store.tables import home_timeline, statuses, users
+from townsquare.store.probes import Probe, author_join, probe_columns
+from townsquare.store.tables import accounts, home_timeline, statuses, users
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import truth
 from townsquare.timelines.activity import Activity
@@ -145,10 +146,13 @@ class SqlHomeTimelines:
         now = self._clock.now()
         stmt = _page_statement(query.max_id is not None, query.since_id is not None,
                                query.min_id is not None)
-        ids = [r for (r,) in await stmt.all(conn, {
+        rows = await stmt.all(conn, {
             "viewer": query.viewer_id, "now": now, "limit": query.limit,
             "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
-        })]
+        })
+        ids = [r.id for r in rows]
+        if query.probed is not None:
+            query.probed.update((r.id, Probe(*r)) for r in rows)
         if rebuilt:  # not stored yet: filter and page them here
             lo = query.min_id if query.min_id is not None else query.since_id
             window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
@@ -169,7 +173,11 @@ def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     (store/fast.py): only bound values change between requests."""
     hidden = hidden_account_ids(bindparam("viewer"), bindparam("now")).subquery()
     h = home_timeline
-    stmt = select(h.c.status_id).where(
+    # With each id, its version counters (store/probes.py): the renderer checks its caches
+    # with them instead of asking again.
+    stmt = select(*probe_columns()).select_from(
+        h.join(statuses, statuses.c.id == h.c.status_id).join(accounts, author_join())
+    ).where(
         h.c.account_id == bindparam("viewer"),
         ~h.c.author_id.in_(select(hidden.c.aid)),
         or_(h.c.origin_author_id == h.c.author_id,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids, visible_to
 from townsquare.store.fast import Hot
+from townsquare.store.probes import Probe, author_join, probe_columns
 from townsquare.store.tables import accounts, follows, status_mentions, statuses, users
 from townsquare.timelines.base import PageQuery
 
@@ -94,13 +95,15 @@ async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int]
 
 async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
                         now: datetime, hidden: frozenset[int] | None = None,
-                        following: frozenset[int] | None = None) -> set[int]:
+                        following: frozenset[int] | None = None,
+                        probed: dict[int, Any] | None = None) -> set[int]:
     """The ids (from Redis) that still exist and the viewer may see, authors not hidden.
 
     With the reader's `hidden` and `following` accounts (from their cached relations), the
     database is only asked which posts exist and by whom, by primary key, and the rule of
     model/visibility.py is applied here; mentions are looked up only for followers-only or
-    direct posts that need them."""
+    direct posts that need them. That lookup also reads the posts' version counters, put into
+    `probed` (store/probes.py) when given."""
     if not ids:
         return set()
     if hidden is None or following is None:
@@ -108,9 +111,12 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
         return {r for (r,) in rows}
     out: set[int] = set()
     ask: list[int] = []
-    for sid, author, visibility, origin in await _EXISTING.all(conn, {"ids": ids}):
+    for row in await _EXISTING.all(conn, {"ids": ids}):
+        sid, author, visibility, origin = row.id, row.account_id, row.visibility, row.origin
         if author in hidden or (origin is not None and origin in hidden):
             continue
+        if probed is not None:
+            probed[sid] = Probe(*row[:6])
         if visibility in OPEN or author == viewer_id or (visibility == "private"
                                                          and author in following):
             out.add(sid)
@@ -123,9 +129,9 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
 
 
 _EXISTING = Hot(
-    select(statuses.c.id, statuses.c.account_id, statuses.c.visibility,
-           _origin.c.account_id.label("origin"))
-    .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+    select(*probe_columns(), statuses.c.visibility, _origin.c.account_id.label("origin"))
+    .select_from(statuses.join(accounts, author_join())
+                 .outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
     .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
