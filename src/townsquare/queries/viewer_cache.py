@@ -38,6 +38,7 @@ from townsquare.store.tables import (
 from townsquare.store.tables_moderation import filters, hidden_statuses
 
 FAVOURITED, REBLOGGED, BOOKMARKED, PINNED, HIDDEN = 1, 2, 4, 8, 16
+MARKS_KEPT = 4_000  # statuses whose marks an entry remembers before it starts over
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ _BITS = {"f": FAVOURITED, "r": REBLOGGED, "b": BOOKMARKED, "p": PINNED, "H": HID
 
 
 class ViewerCache:
-    def __init__(self, size: int = 20_000) -> None:
+    # Readers kept per process: an entry is the accounts they follow (~50 bytes each) and the
+    # marks of the statuses they have seen (at most MARKS_KEPT), so a few kB to ~100 kB.
+    def __init__(self, size: int = 2_000) -> None:
         self._relations: dict[int, Relations] = {}
         self._marks: dict[int, Marks] = {}
         self._size = size
@@ -141,6 +144,9 @@ class ViewerCache:
             self._keep(self._marks, viewer_id, entry)
         elif entry.version > version:  # this request read an older version: its own copy
             entry = Marks(version)
+        elif len(entry.flags) > MARKS_KEPT:  # a long scroll: start over rather than grow
+            entry.flags.clear()
+            entry.votes.clear()
         sids = [s for s in status_ids if s not in entry.flags]
         pids = [p for p in poll_ids if p not in entry.votes]
         if sids:
