@@ -1,8 +1,8 @@
 """Writing new posts: one writer per process, several concurrent posts per transaction.
 
-`create_status` (actions/statuses.py) checks what needs no database and hands the post to
-this process's `PostWriter`, then waits for its id. The writer takes every post waiting (up
-to MAX_BATCH) and writes them in one transaction (group commit):
+`create_post` (actions/statuses.py) checks what needs no database and hands the post to
+this process's `PostWriter`, then waits for its `Posted`. The writer takes every post waiting
+(up to MAX_BATCH) and writes them in one transaction (group commit):
 
 1. checks, post by post, with reads only: the author's default visibility and follower count
    (one query for the whole batch), the reply parent and the quoted post (which the author
@@ -11,7 +11,10 @@ to MAX_BATCH) and writes them in one transaction (group commit):
 2. the writes of every post that passed, one statement per kind for the whole batch (an
    executemany): statuses, mentions, tags, media, counters, notifications, and delivery
    (timelines/: on SQL one INSERT ... SELECT per kind of entry, on Redis after commit);
-3. one commit. Only then does each caller get its id: an acknowledged post is committed.
+3. what each answer needs, read after the writes: the authors' rows as they will commit,
+   the apps' names (`Posted`: the API answers from it instead of reading the post back);
+4. one commit. Only then does each caller get its `Posted`: an acknowledged post is
+   committed. On SQLite the delivery and the commit run on a writer thread (store/db.py).
 
 If the transaction fails for any other reason (a database error), it is rolled back whole
 and its posts are written again one by one, so an error stays with the post that caused it

@@ -67,9 +67,10 @@ class Tx:
             await self.conn.execute(statement, params)
             return
         sql, names, processors = compiled
-        rows = [[p(row[n]) if p is not None else row[n] for n, p in zip(names, processors,
-                                                                        strict=True)]
-                for row in params]
+        rows = [
+            [p(row[n]) if p is not None else row[n] for n, p in zip(names, processors, strict=True)]
+            for row in params
+        ]
         fast.announce(sync, sql, rows)
         await _off_loop(_sqlite(self.conn).executemany, sql, rows)
 
@@ -101,8 +102,7 @@ Positional = tuple[str, list[str], list[Any]]
 _POSITIONAL: dict[tuple[int, str, tuple[str, ...]], tuple[Any, Positional | None]] = {}
 
 
-def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]
-                         ) -> Positional | None:
+def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]) -> Positional | None:
     """(SQL, parameter names in order, bind processors) of a statement built once, for
     parameter sets with these keys; None when SQLAlchemy would add values of its own (a
     column default computed in Python), which only its own execution does."""
@@ -112,12 +112,17 @@ def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]
         return found[1]
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     out: Positional | None = None
-    if compiled.positiontup is not None and not compiled.insert_prefetch \
-            and not compiled.update_prefetch and not compiled.returning:
+    if (
+        compiled.positiontup is not None
+        and not compiled.insert_prefetch
+        and not compiled.update_prefetch
+        and not compiled.returning
+    ):
         names = list(compiled.positiontup)
         if set(names) <= set(keys):
-            processors = [compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
-                          for n in names]
+            processors = [
+                compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+            ]
             out = (compiled.string, names, processors)
     if len(_POSITIONAL) > 256:
         _POSITIONAL.clear()
