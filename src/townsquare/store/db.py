@@ -292,6 +292,12 @@ class _Read:
         return conn
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if (exc_type is not None and not issubclass(exc_type, Exception)
+                and self.raw is None):
+            # Cancelled (a client gone) while PostgreSQL may still be answering: the
+            # connection's state is unknown, so SQLAlchemy gets it back, not the next read.
+            await _discard(self.conn)
+            return
         # After an error too: the rollback ends whatever the read left open, and a
         # connection it cannot roll back is given back to SQLAlchemy instead of kept.
         await self.db._release(self.conn, self.raw)
