@@ -12,10 +12,11 @@ pages draw the most candidates (the target is stated for pages ranked from ~1,50
 the bench issues each a token. `tokens` are the generator's bench accounts (tokens
 `synthetic-<seed>-<index>`), ordinary users with small pages. Each viewer's page is requested
 once to warm up, then once measured: `/api/v1/townsquare/feeds/for_you?limit=20` through the
-ASGI app (no sockets). Prints p50/p99 of the whole request, the candidates each page was
-ranked from, the median time of each stage (measured separately on the same viewers), and
-the CPU a page costs in this process and in the PostgreSQL backends (mean over the pages; on
-a busy machine this, unlike the wall-clock times, does not grow with what else runs).
+ASGI app (no sockets); then the next page of each (its `cursor`). Prints p50/p99 of the
+whole request, the candidates each page was ranked from, the median time of each stage
+(measured separately on the same viewers), and the CPU a page costs in this process and in
+the PostgreSQL backends (mean over the pages; on a busy machine this, unlike the wall-clock
+times, does not grow with what else runs).
 
 `--now newest` runs the app on a clock that starts at the network's newest post (and then
 runs at the normal pace), so the 48-hour window holds 48 hours of generated posts whatever
@@ -140,6 +141,9 @@ async def main(args: argparse.Namespace) -> None:
     gc.collect()
     gc.freeze()  # as the server does at startup
     times: list[float] = []
+    cursors: list[str] = []
+    next_times: list[float] = []
+    next_cpu = (0.0, 0.0)
     database = args.database_url.rsplit("/", 1)[-1]
     cpu_app = cpu_db = 0.0
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -155,8 +159,26 @@ async def main(args: argparse.Namespace) -> None:
                     raise SystemExit(f"{r.status_code} {r.text[:200]}")
                 if measure:
                     times.append((time.perf_counter() - t) * 1000)
+                    cursors.append(r.headers["link"].split("cursor=")[1].split(">")[0]
+                                   if "link" in r.headers else "")
             cpu_app = (time.process_time() - app0) * 1000 / len(viewers)
             cpu_db = (postgres_cpu(database) - db0) * 1000 / len(viewers)
+        # The next page of each measured page (its cursor): ranked from the first page's
+        # candidates, refreshed (candidates.refresh).
+        app0, db0 = time.process_time(), postgres_cpu(database)
+        for (raw, _), cursor in zip(viewers, cursors, strict=True):
+            if not cursor:
+                continue
+            t = time.perf_counter()
+            r = await client.get("/api/v1/townsquare/feeds/for_you",
+                                 params={"limit": 20, "cursor": cursor},
+                                 headers={"Authorization": f"Bearer {raw}"})
+            if r.status_code != 200:
+                raise SystemExit(f"{r.status_code} {r.text[:200]}")
+            next_times.append((time.perf_counter() - t) * 1000)
+        if next_times:
+            next_cpu = ((time.process_time() - app0) * 1000 / len(next_times),
+                        (postgres_cpu(database) - db0) * 1000 / len(next_times))
 
     # The same pages, stage by stage.
     w = current()
@@ -200,6 +222,10 @@ async def main(args: argparse.Namespace) -> None:
     if big:
         lines.append(f"| whole page, pages with >= 1,000 candidates ({len(big)}) | "
                      f"p50 {statistics.median(big):.1f} ms, p99 {pct(big, .99):.1f} ms |")
+    if next_times:
+        lines.append(f"| next page (cursor), all viewers | p50 {statistics.median(next_times):.1f}"
+                     f" ms, p99 {pct(next_times, .99):.1f} ms; CPU app {next_cpu[0]:.1f} ms + "
+                     f"PostgreSQL {next_cpu[1]:.1f} ms |")
     for name, xs in stages.items():
         lines.append(f"| stage: {name} | p50 {statistics.median(xs):.1f} ms, "
                      f"p99 {pct(xs, .99):.1f} ms |")

@@ -61,8 +61,11 @@ def small_limits() -> Weights:
     return Weights.from_dict(d)
 
 
-async def reference(client: Client, viewer: int, now: datetime, w: Weights) -> list[Candidate]:
-    """The candidates by the documented rules, from the raw tables."""
+async def reference(client: Client, viewer: int, now: datetime, w: Weights,
+                    only: dict[int, tuple[str, int]] | None = None) -> list[Candidate]:
+    """The candidates by the documented rules, from the raw tables. With `only` (post ->
+    source, social proof, as a next page keeps them from its first page): those posts, if
+    the viewer may still be shown them, with everything else as it is now."""
     cfg = w.candidates
     floor = id_floor(now - timedelta(hours=w.adjustments["window_hours"]))
     since = id_floor(now - timedelta(days=cfg["affinity_days"]))
@@ -124,6 +127,11 @@ async def reference(client: Client, viewer: int, now: datetime, w: Weights) -> l
                         ("community", community)):
         for sid in found:
             source.setdefault(sid, name)
+    proof = {sid: len(v) for sid, v in voices.items()}
+    if only is not None:
+        source = {sid: name for sid, (name, _) in only.items()
+                  if sid in posts and original(posts[sid])}
+        proof = {sid: n for sid, (_, n) in only.items()}
 
     def allowed(p: Any) -> bool:
         if p.account_id in hidden or p.account_id == viewer:
@@ -162,7 +170,7 @@ async def reference(client: Client, viewer: int, now: datetime, w: Weights) -> l
             in_network=a in following, is_reply=p.in_reply_to_id is not None,
             likes=p.favourites_count, reblogs=p.reblogs_count, replies=p.replies_count,
             interactions=touched[a], show_more=said[(a, "more")], show_less=said[(a, "less")],
-            social_proof=len(voices.get(sid, ())),
+            social_proof=proof.get(sid, 0),
             community=min(1.0, round(share.get(a, 0.0), 6)), language=p.language))
     return sorted(out, key=lambda c: -c.status_id)
 
@@ -332,3 +340,62 @@ async def test_lost_index_is_rebuilt(client: Client) -> None:
     assert await rebuild_community_index(client.ctx) >= 0  # idempotent
     async with client.ctx.db.read() as conn:
         assert await gather(conn, users[0].id, now, small_limits()) == before
+
+
+async def test_next_page_refreshes_the_first_pages_candidates(client: Client) -> None:
+    """A next page ranks the previous page's candidates as they are now: the same posts and
+    social proof, every rule and every other signal read again."""
+    from townsquare.algorithm.replay import decode_log
+    from townsquare.store.tables import served_feeds
+
+    rng = random.Random(9)
+    users = [await client.user(f"u{i}") for i in range(10)]
+    for u in users:
+        for v in users:
+            if u is not v and rng.random() < 0.6:
+                await follow(client.ctx, u.id, v.id)
+    world = World(client, users, rng)
+    for _ in range(120):
+        await world.step()
+    await run_job(client.ctx)
+    for _ in range(60):
+        await world.step()
+    viewer = users[0]
+
+    async def log_of(r: Any) -> dict[str, Any]:
+        assert r.status_code == 200, r.text
+        served_id = int(r.json()[0]["townsquare"]["ranking"]["served_feed_id"])
+        async with client.ctx.db.read() as conn:
+            blob = (await conn.execute(select(served_feeds.c.log)
+                                       .where(served_feeds.c.id == served_id))).scalar_one()
+        return decode_log(blob)
+
+    first = await client.get("/api/v1/townsquare/feeds/for_you", as_=viewer,
+                             params={"limit": 3})
+    page1 = await log_of(first)
+    assert len(page1["candidates"]) > 6
+    cursor = first.headers["link"].split("cursor=")[1].split(">")[0]
+    # meanwhile: opinions, a block, an opt-out, limited reach, likes, a deletion, time
+    shown = [Candidate.from_row(r) for r in page1["candidates"]]
+    await give_feedback(client.ctx, viewer.id, shown[-1].status_id, "less")
+    await give_feedback(client.ctx, viewer.id, shown[-2].status_id, "more")
+    strangers = [c for c in shown if c.author_id != shown[-1].author_id]
+    await block(client.ctx, viewer.id, strangers[0].author_id)
+    await set_status_recommendable(client.ctx, shown[1].author_id, shown[1].status_id, False)
+    await world.limit_reach(shown[2].status_id, shown[2].author_id)
+    for c in shown[:4]:
+        await favourite(client.ctx, users[-1].id, c.status_id)
+    await delete_status(client.ctx, shown[3].author_id, shown[3].status_id)
+    client.ctx.clock.advance(3600)
+    second = await client.get("/api/v1/townsquare/feeds/for_you", as_=viewer,
+                              params={"limit": 3, "cursor": cursor})
+    page2 = await log_of(second)
+    served = set(page1["exclude"]) | set(page1["result"])
+    assert page2["exclude"] == sorted(served)
+    only = {c.status_id: (c.source, c.social_proof) for c in shown
+            if c.status_id not in served}
+    expected = await reference(client, viewer.id, client.ctx.clock.now(), current(), only)
+    got = [Candidate.from_row(r) for r in page2["candidates"]]
+    assert got == expected
+    assert len(got) < len(only)  # the block, the opt-out or the deletion took some away
+    assert not {int(s["id"]) for s in second.json()} & served

@@ -189,6 +189,9 @@ async def store_communities(ctx: Context, *, known_for: list[tuple[int, int, flo
     async with ctx.db.write() as tx:
         await tx.execute(delete(community_known_for))
         await tx.execute(delete(community_interests))
+        # A community's producers side by side on disk: a page reads the producers of the
+        # viewer's communities (their share of the viewer's interests) by community.
+        known_for = sorted(known_for, key=lambda r: (r[1], r[0]))
         for table, rows in ((community_known_for, known_for), (community_interests, interests)):
             for i in range(0, len(rows), 5000):
                 await tx.execute(insert(table), [

@@ -28,8 +28,7 @@ A page costs two statements (three while a detected campaign is active):
 The statements are built once per database dialect, id lists bound as one parameter each
 (store/arrays.py). On PostgreSQL the in-network source is a LATERAL probe of the
 (account_id, id) index per followed account, instead of letting the planner walk the whole
-window backwards hoping to stop early, and the page's read transaction runs with generic
-plans (the statement's shape decides its plan; planning it per page cost ~1.5 ms).
+window backwards hoping to stop early (SETTINGS: the read transaction's settings).
 """
 
 from __future__ import annotations
@@ -90,8 +89,14 @@ from townsquare.store.tables_integrity import integrity_campaign_members, integr
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps the first
-# PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)).
-SETTINGS = (("max_parallel_workers_per_gather", "0"), ("plan_cache_mode", "force_generic_plan"))
+# PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)):
+# - no parallel workers: a page is a few thousand index probes, and workers take longer to
+#   start (5-15 ms here) than they save;
+# - plans made for each page's values: a generic plan guesses that a page has a few
+#   candidates and an id list ten ids, and joined the viewer's per-author signals to ~1,200
+#   candidates by nested loops (200 ms for a next page); planning per page costs about
+#   what the better plans save (measured on the 100k network).
+SETTINGS = (("max_parallel_workers_per_gather", "0"), ("plan_cache_mode", "force_custom_plan"))
 _VISIBLE = ("public", "unlisted", "private")  # what a follower may be shown
 
 
@@ -105,31 +110,69 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     wanted = tuple(s for s in SOURCES if s in sources and (s != "tags" or tag_names))
     if not wanted:
         return []
+    q, campaign = await _begin(conn)
     cfg = w.candidates
-    q = _statements(conn.dialect.name)
-    if q.serial is not None:  # also begins the read transaction every statement shares
-        await conn.execute(q.serial)
-    campaign: dict[int, int] = {}  # member -> active campaign (the smallest id, if several)
-    for who, cid in await q.campaigns.all(conn):
-        campaign.setdefault(who, cid)
     # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
     # probe per candidate, so For you does not. The community feature is only scored when
     # the community source is asked for.
     rows = await q.sources(wanted, with_tags=bool(tag_names),
                            with_community="community" in sources).all(conn, {
-        "viewer": viewer_id, "now": now,
-        "floor": id_floor(now - timedelta(hours=w.adjustments["window_hours"])),
-        "since": id_floor(now - timedelta(days=cfg["affinity_days"])),
-        "in_network_limit": cfg["in_network_limit"],
+        **_params(viewer_id, now, w), "in_network_limit": cfg["in_network_limit"],
         "social_proof_min_follows": cfg["social_proof_min_follows"],
-        "social_proof_limit": cfg["social_proof_limit"],
-        "community_top": cfg["community_top"], "community_limit": cfg["community_limit"],
+        "social_proof_limit": cfg["social_proof_limit"], "community_limit": cfg["community_limit"],
         "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]})
     if not rows:
         return []
     if campaign:
         return await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch)
     return _candidates(rows, q.epoch)
+
+
+async def refresh(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights,
+                  prior: list[Candidate], *,
+                  sources: tuple[str, ...] = ("in_network", "social_proof", "community"),
+                  tag_names: tuple[str, ...] = ()) -> list[Candidate]:
+    """The next page's candidates: `prior` (what the chain's first page was ranked from) as
+    they are now. Every rule is applied again (follows, blocks and mutes, opt-outs, limited
+    reach, deleted posts, the window) and every signal read again (engagement, the viewer's
+    interactions and "show more / less", community interest, notes), except what picking
+    the candidates cost most: the set itself and its social-proof counts, kept from `prior`
+    (with their sources). One statement of primary-key probes instead of the page's
+    sources."""
+    if not prior:
+        return []
+    q, campaign = await _begin(conn)
+    rows = await q.refresh(with_tags=bool(tag_names),
+                           with_community="community" in sources).all(conn, {
+        **_params(viewer_id, now, w), "ids": [c.status_id for c in prior]})
+    if not rows:
+        return []
+    if campaign:
+        fresh = await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch)
+    else:
+        fresh = _candidates(rows, q.epoch)
+    known = {c.status_id: c for c in prior}
+    return [c._replace(source=k.source, social_proof=k.social_proof)
+            for c in fresh for k in (known[c.status_id],)]
+
+
+async def _begin(conn: AsyncConnection) -> tuple[_Statements, dict[int, int]]:
+    """The page's statements and the members of active campaigns (member -> campaign, the
+    smallest id if several); on PostgreSQL, begins the read transaction with its settings."""
+    q = _statements(conn.dialect.name)
+    if q.serial is not None:  # also begins the read transaction every statement shares
+        await conn.execute(q.serial)
+    campaign: dict[int, int] = {}
+    for who, cid in await q.campaigns.all(conn):
+        campaign.setdefault(who, cid)
+    return q, campaign
+
+
+def _params(viewer_id: int, now: datetime, w: Weights) -> dict[str, Any]:
+    return {"viewer": viewer_id, "now": now,
+            "floor": id_floor(now - timedelta(hours=w.adjustments["window_hours"])),
+            "since": id_floor(now - timedelta(days=w.candidates["affinity_days"])),
+            "community_top": w.candidates["community_top"]}
 
 
 def _candidates(rows: list[Any], epoch: bool,
@@ -208,11 +251,16 @@ class _Statements:
             .where(integrity_campaigns.c.active.is_(True))
             .order_by(integrity_campaign_members.c.campaign_id))
         self.echoes = Hot(_echoes_statement(among))
-        # A page is a few thousand index probes: on PostgreSQL, parallel workers take longer
-        # to start (5-15 ms here) than they save, so this read transaction runs without them.
         self.serial = (text("SELECT " + ", ".join(f"set_config('{k}', '{v}', true)"
                                                   for k, v in SETTINGS))
                        if dialect == "postgresql" else None)
+
+    def refresh(self, *, with_tags: bool, with_community: bool) -> Hot:
+        key = ("refresh", str(with_tags), str(with_community))
+        if key not in self._source_cache:
+            self._source_cache[key] = Hot(_refresh_statement(
+                with_tags, with_community, self._dialect, self._among))
+        return self._source_cache[key]
 
     def sources(self, wanted: tuple[str, ...], *, with_tags: bool, with_community: bool) -> Hot:
         key = (*wanted, str(with_tags), str(with_community))
@@ -374,7 +422,26 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
 
     found = union_all(*(select(*sub.c, literal(_SOURCE_RANK[name], Integer).label("src"))
                         for name in wanted for sub in [parts[name].subquery()])).subquery("u")
+    return _shown(found, proof.c.n, proof, top if with_community else None, with_tags, dialect)
 
+
+def _refresh_statement(with_tags: bool, with_community: bool, dialect: str,
+                       among: Callable[..., Any]) -> Any:
+    """The posts `ids` as the sources statement would return them now, if the viewer may still
+    be shown them (src 0 and proof 0: the caller keeps what it knew)."""
+    floor: Any = bindparam("floor")
+    found = (select(*_ROW, literal(0, Integer).label("src"))
+             .where(among(statuses.c.id, "ids"), statuses.c.reblog_of_id.is_(None),
+                    statuses.c.id >= floor).subquery("u"))
+    top = _top_communities(bindparam("viewer")).cte("top") if with_community else None
+    return _shown(found, literal(0, Integer), None, top, with_tags, dialect)
+
+
+def _shown(found: Any, proof_n: Any, proof: Any, top: Any, with_tags: bool,
+           dialect: str) -> Any:
+    """The rows of `found` (statuses rows with their src) that the viewer may be shown, with
+    everything the ranking needs about each (the columns of _sources_statement)."""
+    viewer: Any = bindparam("viewer")
     # Who may be shown what: a follower any post but a direct one; anyone else only public
     # posts whose author did not opt out of recommendation (account or post) and whose
     # reach moderators did not limit (docs/moderation.md: such posts stay visible to
@@ -398,12 +465,13 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
     hidden = hidden_account_ids(viewer, bindparam("now")).subquery("hidden")
 
     touched, feedback = _about_authors(viewer)
-    joins = (found.outerjoin(fol, and_(fol.c.account_id == viewer,
-                                       fol.c.target_account_id == found.c.account_id))
-             .outerjoin(proof, proof.c.sid == found.c.id)
-             .outerjoin(touched, touched.c.aid == found.c.account_id)
+    joins = found.outerjoin(fol, and_(fol.c.account_id == viewer,
+                                      fol.c.target_account_id == found.c.account_id))
+    if proof is not None:
+        joins = joins.outerjoin(proof, proof.c.sid == found.c.id)
+    joins = (joins.outerjoin(touched, touched.c.aid == found.c.account_id)
              .outerjoin(feedback, feedback.c.aid == found.c.account_id))
-    if with_community:
+    if top is not None:
         # Each producer's share of the viewer's interests: interest in its community times
         # how strongly it is known for it (summed over its communities).
         kf = community_known_for
@@ -429,7 +497,7 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
         found.c.id, found.c.account_id, created.label("created_at"),
         found.c.in_reply_to_id, found.c.favourites_count, found.c.reblogs_count,
         found.c.replies_count, found.c.language, found.c.src,
-        func.coalesce(proof.c.n, 0).label("proof"), followed.label("followed"),
+        func.coalesce(proof_n, 0).label("proof"), followed.label("followed"),
         func.coalesce(touched.c.n, 0).label("interactions"),
         func.coalesce(feedback.c.more, 0).label("more"),
         func.coalesce(feedback.c.less, 0).label("less"),

@@ -5,7 +5,10 @@ each status names it (`served_feed_id`), so any page a person saw can be recompu
 `log_concurrently` the write runs while the caller loads the page's statuses: the caller
 awaits `ServedPage.logged()` before it answers.
 A page's `cursor` is its served-feed id: the next page excludes everything served before it
-in the chain, and is ranked afresh (so "show more / show less" in between changes it).
+in the chain, and is ranked afresh (so "show more / show less" in between changes it) from
+the previous page's candidates as they are now (candidates.refresh: every rule and signal
+read again, but not the costly choice of the candidates nor their social proof); a first
+page, or a next page whose feed definition changed meanwhile, gathers its candidates anew.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import select
 from townsquare.actions.errors import NotFound
 from townsquare.actions.feeds import log_served_feed
 from townsquare.algorithm import candidates as sources
+from townsquare.algorithm.candidate import Candidate
 from townsquare.algorithm.explain import explanation
 from townsquare.algorithm.feeds import FeedDefinition, definition_dict, keep, weights_for
 from townsquare.algorithm.replay import decode_log, encode_log
@@ -53,6 +57,9 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
     w = weights_for(definition, base or current())
     now = ctx.clock.now()
     exclude: list[int] = []
+    previous: dict[str, Any] | None = None
+    d = definition_dict(definition)
+    wanted, tag_names = tuple(definition.sources), tuple(definition.tags)
     async with ctx.db.read() as conn:
         if cursor is not None:
             row = (await conn.execute(select(served_feeds.c.log).where(
@@ -62,8 +69,15 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
                 raise NotFound("Cursor")
             previous = decode_log(row.log)
             exclude = sorted(set(previous["exclude"]) | set(previous["result"]))
-        found = await sources.gather(conn, viewer_id, now, w, sources=tuple(definition.sources),
-                                     tag_names=tuple(definition.tags))
+        if previous is not None and previous.get("definition") == d:
+            served = set(exclude)
+            prior = [Candidate.from_row(r) for r in previous["candidates"]
+                     if r[0] not in served]
+            found = await sources.refresh(conn, viewer_id, now, w, prior, sources=wanted,
+                                          tag_names=tag_names)
+        else:
+            found = await sources.gather(conn, viewer_id, now, w, sources=wanted,
+                                         tag_names=tag_names)
     found = [c for c in found if keep(c, definition)]
     stamp = now.timestamp()
     page = rank(found, stamp, w, limit, frozenset(exclude))
@@ -71,7 +85,7 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
     writing = None
     if log:
         blob = encode_log(feed=feed, viewer_id=viewer_id, now=stamp, limit=limit, weights=w,
-                          definition=definition_dict(definition), exclude=exclude,
+                          definition=d, exclude=exclude,
                           candidates=found, page=page)
         served_id = ctx.ids.next()
         write = log_served_feed(
