@@ -170,11 +170,11 @@ async def main(args: argparse.Namespace) -> None:
             if not cursor:
                 continue
             t = time.perf_counter()
-            r = await client.get("/api/v1/townsquare/feeds/for_you",
-                                 params={"limit": 20, "cursor": cursor},
-                                 headers={"Authorization": f"Bearer {raw}"})
-            if r.status_code != 200:
-                raise SystemExit(f"{r.status_code} {r.text[:200]}")
+            nxt = await client.get("/api/v1/townsquare/feeds/for_you",
+                                   params={"limit": 20, "cursor": cursor},
+                                   headers={"Authorization": f"Bearer {raw}"})
+            if nxt.status_code != 200:
+                raise SystemExit(f"{nxt.status_code} {nxt.text[:200]}")
             next_times.append((time.perf_counter() - t) * 1000)
         if next_times:
             next_cpu = ((time.process_time() - app0) * 1000 / len(next_times),
@@ -192,8 +192,8 @@ async def main(args: argparse.Namespace) -> None:
             found = await gather(conn, viewer, now, w)
         t1 = time.perf_counter()
         page = rank(found, now.timestamp(), w, 20)
-        for r in page:
-            explanation(r, w, feed="for_you", served_feed_id=0)
+        for item in page:
+            explanation(item, w, feed="for_you", served_feed_id=0)
         t2 = time.perf_counter()
         encode_log(feed="for_you", viewer_id=viewer, now=now.timestamp(), limit=20, weights=w,
                    definition=None, exclude=[], candidates=found, page=page)

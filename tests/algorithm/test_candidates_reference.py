@@ -386,7 +386,7 @@ async def test_next_page_refreshes_the_first_pages_candidates(client: Client) ->
     for c in shown[:4]:
         await favourite(client.ctx, users[-1].id, c.status_id)
     await delete_status(client.ctx, shown[3].author_id, shown[3].status_id)
-    client.ctx.clock.advance(3600)
+    client.ctx.clock.advance(3600)  # type: ignore[attr-defined]
     second = await client.get("/api/v1/townsquare/feeds/for_you", as_=viewer,
                               params={"limit": 3, "cursor": cursor})
     page2 = await log_of(second)
