@@ -11,9 +11,9 @@ from starlette.responses import Response
 from townsquare.api import auth
 from townsquare.api.entities import Status
 from townsquare.api.pagination import apply, link_header, ordered, page_of
-from townsquare.api.respond import ok
+from townsquare.api.respond import raw_json
 from townsquare.api.routing import Routes
-from townsquare.queries.statuses import load_statuses
+from townsquare.queries.status_pages import page_json, render
 from townsquare.queries.visibility import blocked_either_way, visible_to
 from townsquare.store.tables import bookmarks, favourites, statuses
 
@@ -28,7 +28,9 @@ class PageParams(msgspec.Struct):
 
 
 async def _marked(request: Request, table: Table, scope: str) -> Response:
-    viewer = await auth.require_user(request, scope)
+    reader = (await auth.require(request, scope)).viewer
+    assert reader is not None
+    viewer = reader.id
     page = page_of(request)
     ctx = auth.ctx_of(request)
     stmt = (
@@ -41,9 +43,8 @@ async def _marked(request: Request, table: Table, scope: str) -> Response:
         rows = (await conn.execute(apply(stmt, table.c.id, page))).all()
         mark_ids = ordered([row.id for row in rows], page)
         status_of = {row.id: row.status_id for row in rows}
-        loaded = await load_statuses(ctx, conn, list(status_of.values()), viewer)
-    items = [loaded[status_of[m]] for m in mark_ids if status_of[m] in loaded]
-    return ok(items, headers=link_header(request, page, mark_ids))
+        items = await render(ctx, conn, [status_of[m] for m in mark_ids], reader)
+    return raw_json(page_json(items), headers=link_header(request, page, mark_ids))
 
 
 @r.get("/api/v1/bookmarks", params=PageParams, response=list[Status], scope="read:bookmarks")

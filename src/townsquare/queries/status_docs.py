@@ -73,17 +73,19 @@ PROBE = Hot(
     .select_from(statuses.join(accounts, author_join()))
     .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
 
-# Labels from any labeler (a viewer may subscribe to any), on statuses or on authors.
-_LABELLED = Hot(
-    select(labels.c.status_id).where(labels.c.status_id.in_(bindparam("ids", expanding=True)),
-                                     labels.c.removed_at.is_(None)))
-_AUTHOR_FLAGS = Hot(union_all(
-    select(account_moderation.c.account_id.label("a"), literal("limited").label("k"))
-    .where(account_moderation.c.account_id.in_(bindparam("aids", expanding=True)),
-           account_moderation.c.reach_limited.is_(True)),
-    select(labels.c.account_id.label("a"), literal("label").label("k"))
+# What makes a status or an author look different to different readers: labels from any
+# labeler (a reader may subscribe to any) on statuses ("s") or authors ("a"), and authors
+# whose reach is limited ("l").
+_FLAGS = Hot(union_all(
+    select(literal("s").label("k"), labels.c.status_id.label("x"))
+    .where(labels.c.status_id.in_(bindparam("ids", expanding=True)),
+           labels.c.removed_at.is_(None)),
+    select(literal("a"), labels.c.account_id)
     .where(labels.c.account_id.in_(bindparam("aids", expanding=True)),
            labels.c.removed_at.is_(None)),
+    select(literal("l"), account_moderation.c.account_id)
+    .where(account_moderation.c.account_id.in_(bindparam("aids", expanding=True)),
+           account_moderation.c.reach_limited.is_(True)),
 ))
 
 
@@ -174,47 +176,43 @@ async def docs(ctx: Context, conn: AsyncConnection, probed: dict[int, Probe]
                 author_docs[p.account_id] = adoc
             else:
                 missing_authors[p.account_id] = p.author_version
-    if missing_authors:
-        for aid, adoc in (await _load_authors(ctx, conn, missing_authors)).items():
-            cache.put(cache.authors, aid, adoc)
-            author_docs[aid] = adoc
-    if missing:
-        versions = {sid: probed[sid].version for sid in missing}
-        loaded, author_dependent = await _load_statuses(ctx, conn, versions)
-        for sid, doc in loaded.items():
-            if sid not in author_dependent:
-                cache.put(cache.statuses, sid, doc)
-            status_docs[sid] = doc
+    if missing or missing_authors:
+        await _load(ctx, conn, {sid: probed[sid].version for sid in missing}, missing_authors,
+                    status_docs, author_docs)
     return status_docs, author_docs
 
 
-async def _load_authors(ctx: Context, conn: AsyncConnection, versions: dict[int, int]
-                        ) -> dict[int, AuthorDoc]:
-    entities = await load_accounts(conn, ctx.settings, versions)
-    flagged = {a for a, _ in await _AUTHOR_FLAGS.all(conn, {"aids": list(versions)})}
-    return {aid: AuthorDoc(versions[aid], not account.suspended and aid not in flagged,
-                           _encoder.encode(account))
-            for aid, account in entities.items()}
-
-
-async def _load_statuses(ctx: Context, conn: AsyncConnection, versions: dict[int, int]
-                         ) -> tuple[dict[int, StatusDoc], set[int]]:
-    """The docs, and which of them must not be kept: those whose shared part depends on
-    the author's state (limited reach), which the status's own counter does not follow."""
-    ids = list(versions)
-    rows = {r.id: r for r in await ROWS_HOT.all(conn, {"ids": ids})}
-    if not rows:
-        return {}, set()
-    static = await load_static(ctx, conn, rows)
+async def _load(ctx: Context, conn: AsyncConnection, versions: dict[int, int],
+                author_versions: dict[int, int], status_docs: dict[int, StatusDoc],
+                author_docs: dict[int, AuthorDoc]) -> None:
+    """Load the missing docs of statuses and authors together: one query for every account
+    either needs (authors, mentioned accounts), one for every label or limit that makes
+    them look different to different readers."""
+    cache = doc_cache(ctx)
+    rows = {r.id: r for r in await ROWS_HOT.all(conn, {"ids": list(versions)})} \
+        if versions else {}
+    static = await load_static(ctx, conn, rows) if rows else {}
     account_map: dict[int, Account] = await load_accounts(
         conn, ctx.settings,
-        {r.account_id for r in rows.values()} | {a for s in static.values()
-                                                 for a in s.mention_ids})
+        set(author_versions) | {r.account_id for r in rows.values()}
+        | {a for item in static.values() for a in item.mention_ids})
+    flags = await _FLAGS.all(conn, {"ids": list(rows) or [0],
+                                    "aids": list(author_versions) or [0]})
+    labelled = {x for k, x in flags if k == "s"}
+    flagged = {x for k, x in flags if k != "s"}
+    for aid, version in author_versions.items():
+        account = account_map.get(aid)
+        if account is not None:
+            adoc = AuthorDoc(version, not account.suspended and aid not in flagged,
+                             _encoder.encode(account))
+            cache.put(cache.authors, aid, adoc)
+            author_docs[aid] = adoc
+    if not rows:
+        return
     # Without a viewer, the overlay holds only what is the same for everyone (limited
     # reach, a detached quote); anything viewer-dependent makes the doc not plain below.
     shared = await overlay(conn, ctx.clock.now(), rows, None, set(), None)
     notes = await helpful_notes(ctx, conn, rows)
-    labelled = {sid for (sid,) in await _LABELLED.all(conn, {"ids": list(rows)})}
     polls: dict[int, tuple[PollRow, list[PollOptionRow]]] = {}
     poll_rows = {r.poll_id: r for r in rows.values() if r.poll_id is not None}
     if poll_rows:
@@ -224,8 +222,6 @@ async def _load_statuses(ctx: Context, conn: AsyncConnection, versions: dict[int
         for pid, r in poll_rows.items():
             polls[r.id] = (PollRow(pid, r.poll_expires_at, r.poll_multiple, r.poll_hide_totals,
                                     r.poll_votes_count, r.poll_voters_count), options[pid])
-    out: dict[int, StatusDoc] = {}
-    author_dependent = {sid for sid, row in rows.items() if row.author_limited}
     for sid, row in rows.items():
         if row.account_id not in account_map:
             continue
@@ -235,7 +231,11 @@ async def _load_statuses(ctx: Context, conn: AsyncConnection, versions: dict[int
         head = _encoder.encode({f: getattr(entity, f) for f in HEAD_FIELDS})[1:-1]
         plain = not (row.mod_removed or row.mod_interstitial or row.author_limited
                      or sid in labelled)
-        out[sid] = StatusDoc(versions[sid], row.account_id, row.visibility, row.reblog_of_id,
-                             row.quote_of_id, frozenset(static[sid].mention_ids), plain, head,
-                             polls.get(sid))
-    return out, author_dependent
+        doc = StatusDoc(versions[sid], row.account_id, row.visibility, row.reblog_of_id,
+                        row.quote_of_id, frozenset(static[sid].mention_ids), plain, head,
+                        polls.get(sid))
+        # Kept unless its shared part depends on the author's state (limited reach), which
+        # the status's own counter does not follow.
+        if not row.author_limited:
+            cache.put(cache.statuses, sid, doc)
+        status_docs[sid] = doc

@@ -221,5 +221,12 @@ async def _fallback(ctx: Context, conn: AsyncConnection, ids: list[int],
     return encoded if keep else [b for b in encoded if b is not None]
 
 
+def reset_caches(ctx: Context) -> None:
+    """Forget every cached status, author and reader of this process (tests that count the
+    queries of a cold page)."""
+    for name in ("doc_cache", "viewer_cache", "status_static"):
+        ctx.extras.pop(name, None)
+
+
 def page_json(items: list[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"

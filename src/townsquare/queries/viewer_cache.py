@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import DateTime, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import utc
@@ -74,14 +74,18 @@ def _arm(kind: str, a: Any) -> Any:
     return select(literal(kind).label("k"), a.label("a"))
 
 
+_NO_TIME: Any = cast(null(), DateTime(timezone=True))
+# Everything a reader's relations hold, in one query: follows and blocks (either way), and
+# the expiry of their mutes and of their muted-word filters.
 RELATIONS_QUERY = Hot(union_all(
-    _arm("F", follows.c.target_account_id).where(follows.c.account_id == _V),
-    _arm("B", blocks.c.target_account_id).where(blocks.c.account_id == _V),
-    _arm("B", blocks.c.account_id).where(blocks.c.target_account_id == _V),
+    select(literal("F").label("k"), follows.c.target_account_id.label("a"),
+           _NO_TIME.label("t")).where(follows.c.account_id == _V),
+    select(literal("B"), blocks.c.target_account_id, _NO_TIME).where(blocks.c.account_id == _V),
+    select(literal("B"), blocks.c.account_id, _NO_TIME).where(blocks.c.target_account_id == _V),
+    select(literal("M"), mutes.c.target_account_id, mutes.c.expires_at)
+    .where(mutes.c.account_id == _V),
+    select(literal("X"), filters.c.id, filters.c.expires_at).where(filters.c.account_id == _V),
 ))
-FILTERS_QUERY = Hot(select(filters.c.expires_at).where(filters.c.account_id == _V))
-MUTES_QUERY = Hot(select(mutes.c.target_account_id, mutes.c.expires_at)
-                  .where(mutes.c.account_id == _V))
 
 _S: Any = bindparam("sids", expanding=True)
 _P: Any = bindparam("pids", expanding=True)
@@ -123,14 +127,19 @@ class ViewerCache:
             return hit
         following: set[int] = set()
         blocked: set[int] = set()
-        for k, a in await RELATIONS_QUERY.all(conn, {"viewer": viewer_id}):
-            (following if k == "F" else blocked).add(a)
-        until = [utc(t) if t is not None else None
-                 for (t,) in await FILTERS_QUERY.all(conn, {"viewer": viewer_id})]
-        muted = tuple((a, utc(t) if t is not None else None)
-                      for a, t in await MUTES_QUERY.all(conn, {"viewer": viewer_id}))
+        muted: list[tuple[int, datetime | None]] = []
+        until: list[datetime | None] = []
+        for k, a, t in await RELATIONS_QUERY.all(conn, {"viewer": viewer_id}):
+            if k == "F":
+                following.add(a)
+            elif k == "B":
+                blocked.add(a)
+            elif k == "M":
+                muted.append((a, utc(t) if t is not None else None))
+            else:
+                until.append(utc(t) if t is not None else None)
         found = Relations(version, frozenset(following), frozenset(blocked), tuple(until),
-                          muted)
+                          tuple(muted))
         if hit is None or hit.version < version:
             self._keep(self._relations, viewer_id, found)
         return found
