@@ -84,6 +84,11 @@ def weights_for(d: FeedDefinition, w: Weights) -> Weights:
     return w.with_features(d.weights) if d.weights else w
 
 
+def filters(d: FeedDefinition) -> bool:
+    """The definition filters candidates at all (For you does not)."""
+    return bool(d.tags or d.languages or d.min_engagement > 0 or not d.replies)
+
+
 def keep(c: Candidate, d: FeedDefinition) -> bool:
     """The definition's filters."""
     if d.tags and not set(c.tags) & set(d.tags):

@@ -24,7 +24,7 @@ def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: We
                candidates: list[Candidate], page: list[Ranked]) -> bytes:
     log = {
         "feed": feed, "viewer_id": viewer_id, "now": now, "limit": limit,
-        "weights": weights.to_dict(), "definition": definition, "exclude": exclude,
+        "weights": weights.snapshot, "definition": definition, "exclude": exclude,
         # Candidates are named tuples, which msgspec writes as arrays: the same JSON as
         # `Candidate.to_row` gives, without building a list per candidate.
         "candidates": candidates,

@@ -24,7 +24,13 @@ from townsquare.actions.feeds import log_served_feed
 from townsquare.algorithm import candidates as sources
 from townsquare.algorithm.candidate import Candidate
 from townsquare.algorithm.explain import explanation
-from townsquare.algorithm.feeds import FeedDefinition, definition_dict, keep, weights_for
+from townsquare.algorithm.feeds import (
+    FeedDefinition,
+    definition_dict,
+    filters,
+    keep,
+    weights_for,
+)
 from townsquare.algorithm.replay import decode_log, encode_log
 from townsquare.algorithm.scoring import Ranked, rank
 from townsquare.algorithm.weights import Weights, current
@@ -78,7 +84,8 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
         else:
             found = await sources.gather(conn, viewer_id, now, w, sources=wanted,
                                          tag_names=tag_names)
-    found = [c for c in found if keep(c, definition)]
+    if filters(definition):
+        found = [c for c in found if keep(c, definition)]
     stamp = now.timestamp()
     page = rank(found, stamp, w, limit, frozenset(exclude))
     served_id = 0

@@ -12,7 +12,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,18 @@ class Weights:
 
     def digest(self) -> str:
         """A short fingerprint of the numbers (not the change log), logged with served feeds."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:  # worked out once per Weights (every served page logs it)
         d = self.to_dict()
         d.pop("changelog")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    @cached_property
+    def snapshot(self) -> dict[str, Any]:
+        """`to_dict()` made once, for the served-feed log (not to be changed)."""
+        return self.to_dict()
 
     def with_features(self, overrides: dict[str, float]) -> Weights:
         unknown = set(overrides) - set(FEATURES)
