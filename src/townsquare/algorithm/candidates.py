@@ -397,9 +397,9 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
     strong = (select(proof.c.sid).where(proof.c.n >= limit("social_proof_min_follows"))
               .order_by(proof.c.n.desc(), proof.c.sid.desc())
               .limit(limit("social_proof_limit")).subquery("strong"))
-    parts["social_proof"] = (select(*_ROW)
-                             .select_from(strong.join(statuses, statuses.c.id == strong.c.sid))
-                             .where(statuses.c.reblog_of_id.is_(None)))
+    # IN rather than a join: SQLite otherwise walks every status probing the few picked.
+    parts["social_proof"] = select(*_ROW).where(statuses.c.id.in_(select(strong.c.sid)),
+                                                statuses.c.reblog_of_id.is_(None))
 
     # The most engaged posts of the viewer's communities, from their index
     # (community_index.py): a range scan per community, not a probe per producer.
@@ -409,9 +409,8 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
                      cp.c.engaged > 0)
               .order_by(cp.c.engaged.desc(), cp.c.status_id.desc())
               .limit(limit("community_limit")).subquery("picked"))
-    parts["community"] = (select(*_ROW)
-                          .select_from(picked.join(statuses, statuses.c.id == picked.c.status_id))
-                          .where(original, statuses.c.visibility == "public"))
+    parts["community"] = select(*_ROW).where(statuses.c.id.in_(select(picked.c.status_id)),
+                                             original, statuses.c.visibility == "public")
 
     parts["tags"] = (select(*_ROW)
                      .join(status_tags, status_tags.c.status_id == statuses.c.id)
