@@ -210,7 +210,7 @@ async def main(args: argparse.Namespace) -> None:
     big = [t for t, n in zip(times, sizes, strict=True) if n >= 1000]
     lines = [
         "| figure | value |", "| --- | --- |",
-        f"| network | {n_accounts:,} accounts, {n_posts:,} posts (PostgreSQL) |",
+        f"| network | {n_accounts:,} accounts, {n_posts:,} posts ({ctx.db.dialect}) |",
         f"| viewers | {len(viewers)} ({args.viewers}) |",
         f"| candidates per page | median {statistics.median(sizes):,.0f}, "
         f"p10 {pct(sizes, .1):,.0f}, max {max(sizes):,} |",
