@@ -4,9 +4,10 @@
 `load_statuses`' entities gives (tests/test_status_pages.py compares them on generated
 worlds), at a fraction of the cost for a page whose parts were seen before:
 
-1. one query reads the version counters of the statuses, of what they repost or quote, and
-   of their authors (status_docs.probe); the shared JSON of each is taken from the doc cache
-   when its counter is unchanged and loaded otherwise;
+1. the version counters of the statuses, of what they repost or quote, and of their authors
+   are read in one query (status_docs.probe; a timeline store reads them with the page's ids
+   and passes them as `probed`); the shared JSON of each is taken from the doc cache when its
+   counter is unchanged and loaded otherwise;
 2. the viewer's relations and marks come from the viewer cache, checked against the
    counters read with the token (viewer_cache.py); only statuses the viewer's entry has not
    seen cost a query;
