@@ -399,3 +399,39 @@ async def test_next_page_refreshes_the_first_pages_candidates(client: Client) ->
     assert got == expected
     assert len(got) < len(only)  # the block, the opt-out or the deletion took some away
     assert not {int(s["id"]) for s in second.json()} & served
+
+
+async def test_next_page_counts_a_campaign_once(client: Client) -> None:
+    from tests.integrity.test_ranking_collapse import mark_campaign
+    from townsquare.algorithm.replay import decode_log
+    from townsquare.store.tables import served_feeds
+
+    viewer = await client.user("viewer")
+    author = await client.user("author")
+    ring = [await client.user(f"ring{i}") for i in range(4)]
+    friend = await client.user("friend")
+    posts = [int((await client.post_status(author, f"boost me {i}"))["id"]) for i in range(2)]
+    for member in ring:
+        await follow(client.ctx, viewer.id, member.id)
+    await follow(client.ctx, viewer.id, friend.id)
+    for sid in posts:
+        for member in ring:
+            await favourite(client.ctx, member.id, sid)
+            await reblog(client.ctx, member.id, sid)
+        await favourite(client.ctx, friend.id, sid)
+    await mark_campaign(client, [m.id for m in ring])
+
+    async def page(params: dict[str, Any]) -> tuple[Any, list[Candidate]]:
+        r = await client.get("/api/v1/townsquare/feeds/for_you", as_=viewer, params=params)
+        assert r.status_code == 200, r.text
+        served_id = int(r.json()[0]["townsquare"]["ranking"]["served_feed_id"])
+        async with client.ctx.db.read() as conn:
+            blob = (await conn.execute(select(served_feeds.c.log)
+                                       .where(served_feeds.c.id == served_id))).scalar_one()
+        return r, [Candidate.from_row(x) for x in decode_log(blob)["candidates"]]
+
+    first, cands = await page({"limit": 1})
+    assert {(c.likes, c.reblogs, c.social_proof) for c in cands} == {(2, 1, 2)}
+    cursor = first.headers["link"].split("cursor=")[1].split(">")[0]
+    _, cands = await page({"limit": 1, "cursor": cursor})
+    assert [(c.likes, c.reblogs, c.social_proof) for c in cands] == [(2, 1, 2)]

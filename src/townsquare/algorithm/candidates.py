@@ -129,31 +129,27 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
 
 
 async def refresh(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights,
-                  prior: list[Candidate], *,
+                  prior: dict[int, tuple[str, int]], *,
                   sources: tuple[str, ...] = ("in_network", "social_proof", "community"),
                   tag_names: tuple[str, ...] = ()) -> list[Candidate]:
-    """The next page's candidates: `prior` (what the chain's first page was ranked from) as
-    they are now. Every rule is applied again (follows, blocks and mutes, opt-outs, limited
-    reach, deleted posts, the window) and every signal read again (engagement, the viewer's
-    interactions and "show more / less", community interest, notes), except what picking
-    the candidates cost most: the set itself and its social-proof counts, kept from `prior`
-    (with their sources). One statement of primary-key probes instead of the page's
-    sources."""
+    """The next page's candidates: `prior` (post -> source, social proof: what the previous
+    page was ranked from) as they are now. Every rule is applied again (follows, blocks and
+    mutes, opt-outs, limited reach, deleted posts, the window) and every signal read again
+    (engagement, the viewer's interactions and "show more / less", community interest,
+    notes), except what picking the candidates cost most: the set itself and its
+    social-proof counts, kept from `prior` (with their sources). One statement of
+    primary-key probes instead of the page's sources."""
     if not prior:
         return []
     q, campaign = await _begin(conn)
     rows = await q.refresh(with_tags=bool(tag_names),
                            with_community="community" in sources).all(conn, {
-        **_params(viewer_id, now, w), "ids": [c.status_id for c in prior]})
+        **_params(viewer_id, now, w), "ids": list(prior)})
     if not rows:
         return []
     if campaign:
-        fresh = await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch)
-    else:
-        fresh = _candidates(rows, q.epoch)
-    known = {c.status_id: c for c in prior}
-    return [c._replace(source=k.source, social_proof=k.social_proof)
-            for c in fresh for k in (known[c.status_id],)]
+        return await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch, prior)
+    return _candidates(rows, q.epoch, prior=prior)
 
 
 async def _begin(conn: AsyncConnection) -> tuple[_Statements, dict[int, int]]:
@@ -176,10 +172,11 @@ def _params(viewer_id: int, now: datetime, w: Weights) -> dict[str, Any]:
 
 
 def _candidates(rows: list[Any], epoch: bool,
-                fix: Callable[[int, int, int, int], tuple[int, int, int]] | None = None
-                ) -> list[Candidate]:
+                fix: Callable[[int, int, int, int], tuple[int, int, int]] | None = None,
+                prior: dict[int, tuple[str, int]] | None = None) -> list[Candidate]:
     """Candidates from the sources statement's rows (newest first, a post's best source
-    first). `fix(post, likes, reposts, proof)` corrects them for campaigns."""
+    first). `fix(post, likes, reposts, proof)` corrects them for campaigns; `prior` gives
+    each post's source and social proof (refresh)."""
     out: list[Candidate] = []
     append = out.append
     new = tuple.__new__  # Candidate(...) without the keyword handling: ~1,500 a page
@@ -189,12 +186,16 @@ def _candidates(rows: list[Any], epoch: bool,
         if sid == previous:  # the same post from a later source
             continue
         previous = sid
+        if prior is not None:
+            source, proof = prior[sid]
+        else:
+            source = SOURCES[src]
         if fix is not None:
             likes, reblogs, proof = fix(sid, likes, reblogs, proof)
         append(new(Candidate, (
             # PostgreSQL sends created_at as seconds since the epoch, exactly what
             # datetime.timestamp() gives (both round the exact microseconds to a double)
-            sid, author, created_at if epoch else utc(created_at).timestamp(), SOURCES[src],
+            sid, author, created_at if epoch else utc(created_at).timestamp(), source,
             bool(followed), in_reply_to_id is not None, likes, reblogs, replies, interactions,
             more, less, proof, min(1.0, round(community, 6)) if community else 0.0,
             language, tuple(sorted(tag_names.split())) if tag_names else (),
@@ -204,8 +205,8 @@ def _candidates(rows: list[Any], epoch: bool,
 
 
 async def _with_campaigns(conn: AsyncConnection, q: _Statements, viewer_id: int,
-                          campaign: dict[int, int], rows: list[Any],
-                          epoch: bool) -> list[Candidate]:
+                          campaign: dict[int, int], rows: list[Any], epoch: bool,
+                          prior: dict[int, tuple[str, int]] | None = None) -> list[Candidate]:
     """A detected campaign (integrity/) counts once: its members' likes and reposts of a post
     add one to engagement and one voice to social proof, not one each."""
     acted: dict[tuple[int, int, int], int] = defaultdict(int)  # (post, kind, campaign)
@@ -225,9 +226,10 @@ async def _with_campaigns(conn: AsyncConnection, q: _Statements, viewer_id: int,
 
     def fix(sid: int, likes: int, reblogs: int, proof: int) -> tuple[int, int, int]:
         return (max(0, likes - echoes[(sid, 0)]), max(0, reblogs - echoes[(sid, 1)]),
-                proof + merged.get(sid, 0))
+                # a refreshed post keeps its (corrected) social proof
+                proof if prior is not None else proof + merged.get(sid, 0))
 
-    return _candidates(rows, epoch, fix)
+    return _candidates(rows, epoch, fix, prior)
 
 
 # --- statements, built once per dialect -----------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from townsquare.actions.errors import NotFound
 from townsquare.actions.feeds import log_served_feed
 from townsquare.algorithm import candidates as sources
-from townsquare.algorithm.candidate import Candidate
+from townsquare.algorithm.candidate import SOCIAL_PROOF_AT, SOURCE_AT
 from townsquare.algorithm.explain import explanation
 from townsquare.algorithm.feeds import (
     FeedDefinition,
@@ -77,8 +77,9 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
             exclude = sorted(set(previous["exclude"]) | set(previous["result"]))
         if previous is not None and previous.get("definition") == d:
             served = set(exclude)
-            prior = [Candidate.from_row(r) for r in previous["candidates"]
-                     if r[0] not in served]
+            # source and social proof of the previous page's candidates, from its log rows
+            prior = {r[0]: (r[SOURCE_AT], r[SOCIAL_PROOF_AT]) for r in previous["candidates"]
+                     if r[0] not in served}
             found = await sources.refresh(conn, viewer_id, now, w, prior, sources=wanted,
                                           tag_names=tag_names)
         else:
