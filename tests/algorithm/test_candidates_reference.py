@@ -33,6 +33,7 @@ from townsquare.algorithm import community_index
 from townsquare.algorithm.candidate import SOURCES, Candidate
 from townsquare.algorithm.candidates import gather
 from townsquare.algorithm.communities import run_job
+from townsquare.algorithm.replay import candidates as logged
 from townsquare.algorithm.weights import Weights, current
 from townsquare.model.clock import utc
 from townsquare.model.ids import id_floor
@@ -373,10 +374,10 @@ async def test_next_page_refreshes_the_first_pages_candidates(client: Client) ->
     first = await client.get("/api/v1/townsquare/feeds/for_you", as_=viewer,
                              params={"limit": 3})
     page1 = await log_of(first)
-    assert len(page1["candidates"]) > 6
+    assert len(logged(page1)) > 6
     cursor = first.headers["link"].split("cursor=")[1].split(">")[0]
     # meanwhile: opinions, a block, an opt-out, limited reach, likes, a deletion, time
-    shown = [Candidate.from_row(r) for r in page1["candidates"]]
+    shown = logged(page1)
     await give_feedback(client.ctx, viewer.id, shown[-1].status_id, "less")
     await give_feedback(client.ctx, viewer.id, shown[-2].status_id, "more")
     strangers = [c for c in shown if c.author_id != shown[-1].author_id]
@@ -395,7 +396,7 @@ async def test_next_page_refreshes_the_first_pages_candidates(client: Client) ->
     only = {c.status_id: (c.source, c.social_proof) for c in shown
             if c.status_id not in served}
     expected = await reference(client, viewer.id, client.ctx.clock.now(), current(), only)
-    got = [Candidate.from_row(r) for r in page2["candidates"]]
+    got = logged(page2)
     assert got == expected
     assert len(got) < len(only)  # the block, the opt-out or the deletion took some away
     assert not {int(s["id"]) for s in second.json()} & served
@@ -428,7 +429,7 @@ async def test_next_page_counts_a_campaign_once(client: Client) -> None:
         async with client.ctx.db.read() as conn:
             blob = (await conn.execute(select(served_feeds.c.log)
                                        .where(served_feeds.c.id == served_id))).scalar_one()
-        return r, [Candidate.from_row(x) for x in decode_log(blob)["candidates"]]
+        return r, logged(decode_log(blob))
 
     first, cands = await page({"limit": 1})
     assert {(c.likes, c.reblogs, c.social_proof) for c in cands} == {(2, 1, 2)}

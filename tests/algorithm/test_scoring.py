@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 
 from townsquare.algorithm.candidate import SOURCES, Candidate
 from townsquare.algorithm.explain import explained_total, explanation
+from townsquare.algorithm.replay import candidates as logged_candidates
+from townsquare.algorithm.replay import columns as logged_columns
+from townsquare.algorithm.replay import decode_log, encode_log, replay
 from townsquare.algorithm.scoring import diversity_multiplier, rank, score_one, static_scores
 from townsquare.algorithm.weights import ADJUSTMENTS, FEATURES, current
 
@@ -122,5 +125,25 @@ def test_candidate_log_round_trip() -> None:
     c = Candidate(1, 2, NOW, "tags", False, True, 1, 2, 3, 4, 5, 6, 7, 0.5, "en", ("a", "b"))
     row = msgspec.json.decode(msgspec.json.encode(c.to_row()))
     assert Candidate.from_row(row) == c
-    # the log writes the named tuples as they are (replay.encode_log): the same JSON
-    assert msgspec.json.encode([c]) == msgspec.json.encode([c.to_row()])
+
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(candidates, max_size=30), st.integers(1, 10))
+def test_the_log_keeps_every_candidate_and_replays_in_both_formats(cs: list[Candidate],
+                                                                   limit: int) -> None:
+    page = rank(cs, NOW, W, limit)
+    blob = encode_log(feed="for_you", viewer_id=1, now=NOW, limit=limit, weights=W,
+                      definition=None, exclude=[], candidates=cs, page=page)
+    log = decode_log(blob)
+    assert logged_candidates(log) == cs
+    cols = logged_columns(log)
+    assert cols["status_id"] == [c.status_id for c in cs]
+    assert cols["social_proof"] == [c.social_proof for c in cs]
+    assert replay(log).identical
+    # logs written before the columns: a row per candidate
+    old = {**log, "candidates": [c.to_row() for c in cs]}
+    old = msgspec.json.decode(msgspec.json.encode(old))
+    assert logged_candidates(old) == cs and logged_columns(old)["source"] == [
+        c.source for c in cs]
+    assert replay(old).identical

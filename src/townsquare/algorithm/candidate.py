@@ -47,5 +47,3 @@ class Candidate(NamedTuple):
 
 
 _TAGS = 15  # position of `tags` in a log row
-SOURCE_AT = Candidate._fields.index("source")  # positions in a log row
-SOCIAL_PROOF_AT = Candidate._fields.index("social_proof")

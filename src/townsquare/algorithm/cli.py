@@ -19,7 +19,7 @@ def _ctx(args: argparse.Namespace) -> Any:
 
 async def replay_report(ctx: Any, served_id: int) -> dict[str, Any] | None:
     """The replay of a served feed as the command prints it (None: no such feed)."""
-    from townsquare.algorithm.replay import replay
+    from townsquare.algorithm.replay import candidates, replay
     from townsquare.algorithm.serve import load_log
 
     log = await load_log(ctx, served_id)
@@ -28,7 +28,7 @@ async def replay_report(ctx: Any, served_id: int) -> dict[str, Any] | None:
     result = replay(log)
     return {
         "served_feed_id": str(served_id), "feed": log["feed"],
-        "weights_version": result.weights_version, "candidates": len(log["candidates"]),
+        "weights_version": result.weights_version, "candidates": len(candidates(log)),
         "served": [str(i) for i in result.served],
         "recomputed": [str(i) for i in result.recomputed],
         "features_match": result.features_match, "scores_match": result.scores_match,

@@ -25,9 +25,11 @@ def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: We
     log = {
         "feed": feed, "viewer_id": viewer_id, "now": now, "limit": limit,
         "weights": weights.snapshot, "definition": definition, "exclude": exclude,
-        # Candidates are named tuples, which msgspec writes as arrays: the same JSON as
-        # `Candidate.to_row` gives, without building a list per candidate.
-        "candidates": candidates,
+        # Column by column (a list per field, named): a next page reads three of them, and
+        # decoding 17 lists costs a fraction of decoding ~1,500 (4 -> 0.9 ms, and far less
+        # for the garbage collector); 15% smaller too. Logs written before stored a row per
+        # candidate (`Candidate.to_row`); `candidates` and `columns` read both.
+        "candidates": {"fields": Candidate._fields, "columns": list(zip(*candidates, strict=True))},
         "result": [r.candidate.status_id for r in page],
         "features": [list(r.values) for r in page],
         "scores": [r.score for r in page],
@@ -39,6 +41,31 @@ def encode_log(*, feed: str, viewer_id: int, now: float, limit: int, weights: We
 
 def decode_log(blob: bytes) -> dict[str, Any]:
     out: dict[str, Any] = msgspec.json.decode(zlib.decompress(blob))
+    return out
+
+
+def columns(log: dict[str, Any]) -> dict[str, list[Any]]:
+    """The logged candidates field by field (field name -> values in candidate order)."""
+    logged = log["candidates"]
+    if isinstance(logged, dict):
+        if not logged["columns"]:
+            return {name: [] for name in logged["fields"]}
+        return dict(zip(logged["fields"], logged["columns"], strict=True))
+    rows = candidates(log)  # a row per candidate (logs written before columns)
+    return {name: [getattr(c, name) for c in rows] for name in Candidate._fields}
+
+
+def candidates(log: dict[str, Any]) -> list[Candidate]:
+    """The logged candidates (both log formats)."""
+    logged = log["candidates"]
+    if not isinstance(logged, dict):
+        return [Candidate.from_row(row) for row in logged]
+    fields = logged["fields"]
+    out = []
+    for values in zip(*logged["columns"], strict=True):
+        row: dict[str, Any] = dict(zip(fields, values, strict=True))
+        row["tags"] = tuple(row.get("tags", ()))
+        out.append(Candidate(**row))
     return out
 
 
@@ -57,8 +84,7 @@ class Replay:
 
 def replay(log: dict[str, Any]) -> Replay:
     w = Weights.from_dict(log["weights"])
-    candidates = [Candidate.from_row(row) for row in log["candidates"]]
-    page = rank(candidates, log["now"], w, log["limit"], frozenset(log["exclude"]))
+    page = rank(candidates(log), log["now"], w, log["limit"], frozenset(log["exclude"]))
     return Replay(
         served=list(log["result"]),
         recomputed=[r.candidate.status_id for r in page],

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from townsquare.actions.errors import NotFound
 from townsquare.actions.feeds import log_served_feed
 from townsquare.algorithm import candidates as sources
-from townsquare.algorithm.candidate import SOCIAL_PROOF_AT, SOURCE_AT
 from townsquare.algorithm.explain import explanation
 from townsquare.algorithm.feeds import (
     FeedDefinition,
@@ -31,6 +30,7 @@ from townsquare.algorithm.feeds import (
     keep,
     weights_for,
 )
+from townsquare.algorithm.replay import columns as logged_columns
 from townsquare.algorithm.replay import decode_log, encode_log
 from townsquare.algorithm.scoring import Ranked, rank
 from townsquare.algorithm.weights import Weights, current
@@ -77,9 +77,11 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
             exclude = sorted(set(previous["exclude"]) | set(previous["result"]))
         if previous is not None and previous.get("definition") == d:
             served = set(exclude)
-            # source and social proof of the previous page's candidates, from its log rows
-            prior = {r[0]: (r[SOURCE_AT], r[SOCIAL_PROOF_AT]) for r in previous["candidates"]
-                     if r[0] not in served}
+            # source and social proof of the previous page's candidates, from its log
+            cols = logged_columns(previous)
+            prior = {sid: (source, proof) for sid, source, proof in zip(
+                cols["status_id"], cols["source"], cols["social_proof"], strict=True)
+                if sid not in served}
             found = await sources.refresh(conn, viewer_id, now, w, prior, sources=wanted,
                                           tag_names=tag_names)
         else:
