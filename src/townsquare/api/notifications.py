@@ -11,9 +11,10 @@ from townsquare.api import auth, params
 from townsquare.api.entities import Empty, Notification
 from townsquare.api.errors import not_found
 from townsquare.api.pagination import link_header, page_of
-from townsquare.api.respond import ok
+from townsquare.api.respond import ok, raw_json
 from townsquare.api.routing import Routes
 from townsquare.queries import notifications as queries
+from townsquare.queries.status_pages import page_json
 
 r = Routes()
 
@@ -52,15 +53,17 @@ def _filter(types: list[str], exclude: list[str], account_id: str | None
        scope="read:notifications")
 async def list_notifications(request: Request) -> Response:
     """Notifications for the signed-in account, newest first."""
-    viewer = await auth.require_user(request, "read:notifications")
+    reader = (await auth.require(request, "read:notifications")).viewer
+    assert reader is not None
     p = await params.parse(request, ListParams)
     page = page_of(request, default=40, maximum=80)
     ctx = auth.ctx_of(request)
     async with ctx.db.read() as conn:
-        rows = await queries.page_rows(ctx, conn, viewer, page,
+        rows = await queries.page_rows(ctx, conn, reader.id, page,
                                        _filter(p.types, p.exclude_types, p.account_id))
-        items = await queries.hydrate(ctx, conn, rows, viewer)
-    return ok(items, headers=link_header(request, page, [row.id for row in rows]))
+        items = await queries.hydrate_json(ctx, conn, rows, reader)
+    return raw_json(page_json(items), headers=link_header(request, page,
+                                                          [row.id for row in rows]))
 
 
 @r.get("/api/v1/notifications/unread_count", params=UnreadParams, response=UnreadCount,

@@ -1,20 +1,22 @@
 """Notifications as the API shows them: filtered for what the recipient may still see and
 wants to hear about, and hydrated in a fixed number of queries (accounts in one, statuses
-through load_statuses)."""
+through load_statuses, or as JSON through the cached renderer for the API)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from townsquare.api.entities import Notification
+from townsquare.api.entities import Account, Notification
 from townsquare.api.pagination import Page, apply, ordered
 from townsquare.context import Context
 from townsquare.model.clock import iso, utc
 from townsquare.queries.accounts import load_accounts
+from townsquare.queries.status_pages import Viewer, render_map
 from townsquare.queries.statuses import load_statuses
 from townsquare.queries.visibility import blocked_either_way, visible_to
 from townsquare.store.tables import markers, mutes, notifications, statuses
@@ -72,6 +74,42 @@ async def hydrate(ctx: Context, conn: AsyncConnection, rows: list[Any],
                                 created_at=iso(utc(r.created_at)),
                                 account=accounts[r.from_account_id], status=status,
                                 moderation_warning=warnings.get(r.id)))
+    return out
+
+
+class _EncodedNotification(msgspec.Struct, kw_only=True):
+    """Notification with its status already encoded (queries/status_pages.py)."""
+
+    id: str
+    type: str
+    group_key: str
+    created_at: str
+    account: Account
+    status: msgspec.Raw | None = None
+    moderation_warning: dict[str, Any] | None = None
+
+
+_encoder = msgspec.json.Encoder()
+
+
+async def hydrate_json(ctx: Context, conn: AsyncConnection, rows: list[Any],
+                       viewer: Viewer) -> list[bytes]:
+    """`hydrate`'s notifications as JSON, their statuses from the cached renderer."""
+    accounts = await load_accounts(conn, ctx.settings, {r.from_account_id for r in rows})
+    status_ids = [r.status_id for r in rows if r.status_id is not None]
+    loaded = await render_map(ctx, conn, status_ids, viewer)
+    warnings = await moderation_warnings(ctx, conn, [r.id for r in rows
+                                                     if r.type == "moderation_warning"])
+    out = []
+    for r in rows:
+        status = loaded.get(r.status_id) if r.status_id is not None else None
+        if r.from_account_id not in accounts or (r.status_id is not None and status is None):
+            continue  # hydration re-checks visibility: never show what it refused
+        out.append(_encoder.encode(_EncodedNotification(
+            id=str(r.id), type=r.type, group_key=f"ungrouped-{r.id}",
+            created_at=iso(utc(r.created_at)), account=accounts[r.from_account_id],
+            status=msgspec.Raw(status) if status is not None else None,
+            moderation_warning=warnings.get(r.id))))
     return out
 
 

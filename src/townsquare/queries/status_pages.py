@@ -191,8 +191,16 @@ async def render(ctx: Context, conn: AsyncConnection, ids: list[int],
     """The JSON of each status the viewer may see, in the order of `ids` (the others are
     left out), exactly as `load_statuses` would give them. `context` as there; `probed`:
     version counters the caller read already (store/probes.py)."""
+    found = await render_map(ctx, conn, ids, viewer, context, probed)
+    return [found[sid] for sid in ids if sid in found]
+
+
+async def render_map(ctx: Context, conn: AsyncConnection, ids: list[int],
+                     viewer: Viewer | None, context: str | None = None,
+                     probed: dict[int, Probe] | None = None) -> dict[int, bytes]:
+    """`render` by id: the statuses the viewer may see (for entities that embed them)."""
     if not ids:
-        return []
+        return {}
     probed = await probe(conn, ids, probed)
     status_docs, author_docs = await docs(ctx, conn, probed)
     relations = marks = None
@@ -200,26 +208,24 @@ async def render(ctx: Context, conn: AsyncConnection, ids: list[int],
         cache = viewer_cache(ctx.extras)
         relations = await cache.relations(conn, viewer.id, viewer.relations_version)
         if relations.has_filters(ctx.clock.now()):
-            return await _fallback(ctx, conn, ids, viewer, context)
+            return {sid: b for sid, b in zip(ids, await _fallback(ctx, conn, ids, viewer,
+                                                                  context), strict=True)
+                    if b is not None}
         polls = [d.poll[0].id for d in status_docs.values() if d.poll is not None]
         marks = await cache.marks(conn, viewer.id, viewer.marks_version, probed, polls)
     page = _Page(ctx, doc_cache(ctx), viewer, status_docs, author_docs, relations, marks)
     items = page.top(ids)
     slow = [sid for sid, b in items.items() if b is _FALLBACK]
     if slow:
-        items.update(zip(slow, await _fallback(ctx, conn, slow, viewer, context, keep=True),
-                         strict=True))
-    return [b for b in (items[sid] for sid in ids) if b is not None]
+        items.update(zip(slow, await _fallback(ctx, conn, slow, viewer, context), strict=True))
+    return {sid: b for sid, b in items.items() if b is not None}
 
 
 async def _fallback(ctx: Context, conn: AsyncConnection, ids: list[int],
-                    viewer: Viewer | None, context: str | None, *, keep: bool = False
-                    ) -> list[Any]:
-    """`load_statuses`' entities, encoded; with `keep`, one entry per id (None when left
-    out), otherwise only the visible ones in order."""
+                    viewer: Viewer | None, context: str | None) -> list[bytes | None]:
+    """`load_statuses`' entities, encoded: one entry per id, None when left out."""
     loaded = await load_statuses(ctx, conn, ids, viewer.id if viewer else None, context)
-    encoded = [_encoder.encode(loaded[sid]) if sid in loaded else None for sid in ids]
-    return encoded if keep else [b for b in encoded if b is not None]
+    return [_encoder.encode(loaded[sid]) if sid in loaded else None for sid in ids]
 
 
 def reset_caches(ctx: Context) -> None:
