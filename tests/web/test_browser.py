@@ -122,17 +122,39 @@ class Walk:
         return self.d.find_elements(By.CSS_SELECTOR, selector)
 
     def wait(self, condition, timeout: float = 5.0, what: str = "") -> None:  # type: ignore[no-untyped-def]
+        from selenium.common.exceptions import (
+            NoSuchElementException,
+            StaleElementReferenceException,
+        )
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(self.d, timeout).until(lambda d: condition(), message=what)
+        # A form that submits by navigating replaces the page while the condition looks at
+        # it: an element of the old page is then stale, which means "not yet", not failure.
+        WebDriverWait(self.d, timeout, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException,
+        )).until(lambda d: condition(), message=what)
+
+    def _retry(self, action) -> None:  # type: ignore[no-untyped-def]
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for attempt in range(5):
+            try:
+                action()
+                return
+            except StaleElementReferenceException:  # the page changed under us: again
+                if attempt == 4:
+                    raise
 
     def fill(self, selector: str, text: str) -> None:
-        el = self.css(selector)
-        el.clear()
-        el.send_keys(text)
+        def act() -> None:
+            el = self.css(selector)
+            el.clear()
+            el.send_keys(text)
+
+        self._retry(act)
 
     def click(self, selector: str) -> None:
-        self.css(selector).click()
+        self._retry(lambda: self.css(selector).click())
 
     def mark(self) -> None:
         """Tag the page, so `same_page` can tell an in-place update from a reload."""
