@@ -96,7 +96,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = _settings(args)
-    asyncio.run(run_worker(settings, args.concurrency))
+    try:  # the same event loop as the web processes (uvicorn picks uvloop when installed)
+        import uvloop
+    except ImportError:
+        asyncio.run(run_worker(settings, args.concurrency))
+    else:
+        uvloop.run(run_worker(settings, args.concurrency))
     return 0
 
 
