@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import statistics
 import time
@@ -51,7 +50,7 @@ from townsquare.algorithm.replay import encode_log
 from townsquare.algorithm.scoring import rank
 from townsquare.algorithm.weights import current
 from townsquare.api.auth import hash_token
-from townsquare.app import create_app
+from townsquare.app import create_app, settle_memory
 from townsquare.config import Settings
 from townsquare.context import build_context
 from townsquare.model.ids import id_time
@@ -138,8 +137,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{n_accounts:,} accounts, {n_posts:,} posts; {len(viewers)} viewers "
           f"({args.viewers}); clock {args.now}: {ctx.clock.now().isoformat()}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    gc.collect()
-    gc.freeze()  # as the server does at startup
+    settle_memory()  # as the server does at startup
     times: list[float] = []
     cursors: list[str] = []
     next_times: list[float] = []

@@ -87,6 +87,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def settle_memory() -> None:
+    """At startup: what was loaded so far lives as long as the process, so it is moved out of
+    the garbage collector's sight (full collections stay short: a ranked page's p99 went
+    from 64 to 13 ms in bench/algorithm_rank.py), and collections run less often. Almost
+    every object a request makes is freed by reference counting when the request ends; the
+    collector only finds cycles, and with the default thresholds a full pass (12-20 ms with
+    the caches warm) landed in about one ranked page in forty."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+
+
+# Young collections every 10,000 net allocations instead of 700; a full one every 100 of the
+# middle generation's instead of 10.
+GC_THRESHOLDS = (10_000, 10, 100)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                ctx: Context | None = None, start_jobs: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
@@ -95,11 +112,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Everything loaded so far lives as long as the process: move it out of the garbage
-        # collector's sight, so full collections stay short (a ranked page's p99 went from
-        # 64 to 13 ms in bench/algorithm_rank.py).
-        gc.collect()
-        gc.freeze()
+        settle_memory()
         if start_jobs:
             await ctx.jobs.start()
         try:
