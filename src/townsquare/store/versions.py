@@ -61,8 +61,10 @@ BUMPS: list[Bump] = [
     Bump("poll_options", "status",
          "(SELECT status_id FROM polls WHERE polls.id = {row}.poll_id)"),
     Bump("media", "status", "{row}.status_id", when="{row}.status_id IS NOT NULL"),
-    Bump("status_mentions", "status", "{row}.status_id"),
-    Bump("status_tags", "status", "{row}.status_id"),
+    # Mentions and tags are written with the post or by an edit (which bumps the post
+    # itself); only a mentioned account's deletion removes some on its own.
+    Bump("status_mentions", "status", "{row}.status_id", ops=("DELETE",)),
+    Bump("status_tags", "status", "{row}.status_id", ops=("DELETE",)),
     # what every viewer sees of an author
     Bump("account_moderation", "account", "{row}.account_id"),
     Bump("labels", "account", "{row}.account_id", when="{row}.account_id IS NOT NULL"),
