@@ -4,6 +4,7 @@ through load_statuses, or as JSON through the cached renderer for the API)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,21 +61,9 @@ def _filtered(ctx: Context, recipient_id: int, flt: NotificationFilter) -> list[
 
 async def hydrate(ctx: Context, conn: AsyncConnection, rows: list[Any],
                   recipient_id: int) -> list[Notification]:
-    accounts = await load_accounts(conn, ctx.settings, {r.from_account_id for r in rows})
-    status_ids = [r.status_id for r in rows if r.status_id is not None]
-    loaded = await load_statuses(ctx, conn, status_ids, recipient_id)
-    warnings = await moderation_warnings(ctx, conn, [r.id for r in rows
-                                                     if r.type == "moderation_warning"])
-    out = []
-    for r in rows:
-        status = loaded.get(r.status_id) if r.status_id is not None else None
-        if r.from_account_id not in accounts or (r.status_id is not None and status is None):
-            continue  # hydration re-checks visibility: never show what it refused
-        out.append(Notification(id=str(r.id), type=r.type, group_key=f"ungrouped-{r.id}",
-                                created_at=iso(utc(r.created_at)),
-                                account=accounts[r.from_account_id], status=status,
-                                moderation_warning=warnings.get(r.id)))
-    return out
+    loaded = await load_statuses(ctx, conn, _status_ids(rows), recipient_id)
+    return [Notification(**fields, status=status)
+            for fields, status in await _shown_rows(ctx, conn, rows, loaded)]
 
 
 class _EncodedNotification(msgspec.Struct, kw_only=True):
@@ -95,21 +84,33 @@ _encoder = msgspec.json.Encoder()
 async def hydrate_json(ctx: Context, conn: AsyncConnection, rows: list[Any],
                        viewer: Viewer) -> list[bytes]:
     """`hydrate`'s notifications as JSON, their statuses from the cached renderer."""
+    loaded = await render_map(ctx, conn, _status_ids(rows), viewer)
+    return [_encoder.encode(_EncodedNotification(
+        **fields, status=msgspec.Raw(status) if status is not None else None))
+        for fields, status in await _shown_rows(ctx, conn, rows, loaded)]
+
+
+def _status_ids(rows: list[Any]) -> list[int]:
+    return [r.status_id for r in rows if r.status_id is not None]
+
+
+async def _shown_rows(ctx: Context, conn: AsyncConnection, rows: list[Any],
+                      loaded: Mapping[int, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """Each notification's fields but its status, with its status from `loaded` (None when
+    it has none); the ones whose account or status hydration refused are left out, so a
+    notification never shows what the reader may not see."""
     accounts = await load_accounts(conn, ctx.settings, {r.from_account_id for r in rows})
-    status_ids = [r.status_id for r in rows if r.status_id is not None]
-    loaded = await render_map(ctx, conn, status_ids, viewer)
     warnings = await moderation_warnings(ctx, conn, [r.id for r in rows
                                                      if r.type == "moderation_warning"])
     out = []
     for r in rows:
         status = loaded.get(r.status_id) if r.status_id is not None else None
         if r.from_account_id not in accounts or (r.status_id is not None and status is None):
-            continue  # hydration re-checks visibility: never show what it refused
-        out.append(_encoder.encode(_EncodedNotification(
-            id=str(r.id), type=r.type, group_key=f"ungrouped-{r.id}",
-            created_at=iso(utc(r.created_at)), account=accounts[r.from_account_id],
-            status=msgspec.Raw(status) if status is not None else None,
-            moderation_warning=warnings.get(r.id))))
+            continue
+        out.append(({"id": str(r.id), "type": r.type, "group_key": f"ungrouped-{r.id}",
+                     "created_at": iso(utc(r.created_at)),
+                     "account": accounts[r.from_account_id],
+                     "moderation_warning": warnings.get(r.id)}, status))
     return out
 
 
