@@ -35,7 +35,7 @@ def _entries(where: Any) -> Any:
             .where(where))
 
 
-def _followee_posts(viewer_id: int, targets: Any) -> Any:
+def _followee_posts(viewer_id: Any, targets: Any) -> Any:
     """Posts of followed accounts as pushed: not direct; reposts only where show_reblogs."""
     f = follows
     return and_(
@@ -65,17 +65,18 @@ async def rebuild_rows(conn: AsyncConnection, viewer_id: int, cap: int) -> list[
     return [(a, b, c) for a, b, c in (await conn.execute(stmt)).all()]
 
 
-def _bounds(stmt: Any, col: Any, query: PageQuery) -> Any:
-    if query.max_id is not None:
-        stmt = stmt.where(col < query.max_id)
-    if query.since_id is not None:
-        stmt = stmt.where(col > query.since_id)
-    if query.min_id is not None:
-        return stmt.where(col > query.min_id).order_by(col.asc())
+def _bounds(stmt: Any, col: Any, has_max: bool, has_since: bool, has_min: bool) -> Any:
+    """A page's bounds on `col` as bind parameters max_id, since_id, min_id."""
+    if has_max:
+        stmt = stmt.where(col < bindparam("max_id"))
+    if has_since:
+        stmt = stmt.where(col > bindparam("since_id"))
+    if has_min:
+        return stmt.where(col > bindparam("min_id")).order_by(col.asc())
     return stmt.order_by(col.desc())
 
 
-def not_hidden(viewer_id: int, now: datetime) -> Any:
+def not_hidden(viewer_id: Any, now: Any) -> Any:
     hidden = select(hidden_account_ids(viewer_id, now).subquery().c.aid)
     return and_(~statuses.c.account_id.in_(hidden),
                 or_(_origin.c.account_id.is_(None), ~_origin.c.account_id.in_(hidden)))
@@ -86,11 +87,29 @@ async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int]
     """One page of the posts of `targets` (big accounts the viewer follows)."""
     if not targets:
         return []
-    stmt = (select(statuses.c.id)
-            .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
-            .where(_followee_posts(query.viewer_id, targets), not_hidden(query.viewer_id, now)))
-    stmt = _bounds(stmt, statuses.c.id, query).limit(query.limit)
-    return [r for (r,) in (await conn.execute(stmt)).all()]
+    stmt = _pulled(query.max_id is not None, query.since_id is not None,
+                   query.min_id is not None)
+    rows = await stmt.all(conn, {
+        "viewer": query.viewer_id, "now": now, "targets": targets, "limit": query.limit,
+        "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id})
+    if query.probed is not None:  # their version counters, for the renderer (probes.py)
+        query.probed.update((r.id, Probe(*r)) for r in rows)
+    return [r.id for r in rows]
+
+
+@functools.cache
+def _pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
+    """pulled_ids' statement for one combination of bounds, built once and run on the driver:
+    every home page of a reader who follows a big account runs it."""
+    viewer: Any = bindparam("viewer")
+    now: Any = bindparam("now")
+    stmt = (select(*probe_columns())
+            .select_from(statuses.join(accounts, author_join())
+                         .outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+            .where(_followee_posts(viewer, bindparam("targets", expanding=True)),
+                   not_hidden(viewer, now)))
+    stmt = _bounds(stmt, statuses.c.id, has_max, has_since, has_min)
+    return Hot(stmt.limit(bindparam("limit")))
 
 
 async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
