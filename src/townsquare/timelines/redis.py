@@ -254,7 +254,7 @@ class RedisHomeTimelines:
             else:
                 high = "(" + got[-1]
         out = out[:want]
-        big = await self.big.followed_by(conn, query.viewer_id)
+        big = await self.big.followed_by(conn, query.viewer_id, query.following)
         if big:
             out = merge_pages(out, await truth.pulled_ids(conn, query, big, now), query)
         return list(reversed(out)) if ascending else out

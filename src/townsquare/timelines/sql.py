@@ -160,7 +160,7 @@ class SqlHomeTimelines:
             window = sorted(window, reverse=query.min_id is None)[:query.limit * 2]
             readable = await truth.keep_readable(conn, query.viewer_id, window, now)
             ids = merge_pages(ids, [i for i in window if i in readable], query)
-        big = await self.big.followed_by(conn, query.viewer_id)
+        big = await self.big.followed_by(conn, query.viewer_id, query.following)
         if big:
             pulled = await truth.pulled_ids(conn, query, big, now)
             ids = merge_pages(ids, pulled, query)
