@@ -16,12 +16,13 @@ def _f(x: Any, nd: int = 1) -> str:
 
 def size_table(results: list[dict[str, Any]]) -> list[str]:
     """How latency and memory grow with network size: the runs that recorded the network."""
-    runs = sorted((r for r in results if "network" in r), key=lambda r: r["accounts"])
+    runs = sorted((r for r in results if "network" in r),
+                  key=lambda r: (r["config"], r["accounts"]))
     if not runs:
         return []
     lines = ["", "## How latency and memory grow with network size", "",
-             "Same flags for every size (`--config scaled --web 1 --workers 1 --viewers 200 "
-             "--runs 3 --seconds 8`), measured one after the other in one session. *Load* is "
+             "Same flags for every size (`--web 1 --workers 1 --viewers 200 --runs 3 --seconds 8`; "
+             "`--workers 0` embedded), measured one after the other in one session. *Load* is "
              "`townsquare bench generate` (generate + COPY + indexes and keys + VACUUM "
              "ANALYZE, not the migration) on this 2-core box; *peak RSS* is the generator's; *DB "
              "size* is right after the load (the runs then add posts and rewrite "
@@ -31,11 +32,11 @@ def size_table(results: list[dict[str, Any]]) -> list[str]:
              "timelines the 200 viewers built), before the posting phase's setup creates "
              "one key per account. Load average: at the home phase / at the posting phase.",
              "",
-             "| accounts | follows | posts | likes | max followers | DB size MB | load (s) "
-             "| generator peak RSS MB | hello req/s | home req/s | home/hello "
+             "| config | accounts | follows | posts | likes | max followers | DB size MB "
+             "| load (s) | generator peak RSS MB | hello req/s | home req/s | home/hello "
              "| home p50 / p99 ms at ~half load (conns) | first read p50 / p99 ms "
              "| posting req/s | server RSS MB | Redis MB | load avg | date |",
-             "| --- " * 18 + "|"]
+             "| --- " * 19 + "|"]
     for r in runs:
         net, load = r["network"], r["network"].get("load", {})
         half, hello, home = r.get("home_half", {}), r["hello"], r["home"]
@@ -43,7 +44,7 @@ def size_table(results: list[dict[str, Any]]) -> list[str]:
         db_mb = (round(load["database_bytes"] / 2**20) if "database_bytes" in load
                  else net["database_mb"])
         lines.append(
-            f"| {r['accounts']:,} | {net['follows']:,} | {posts:,} "
+            f"| {r['config']} | {r['accounts']:,} | {net['follows']:,} | {posts:,} "
             f"| {net['favourites']:,} | {net['max_followers']:,} "
             f"| {db_mb:,} "
             f"| {_f(load.get('total_s', load.get('load_s')), 0)} "
