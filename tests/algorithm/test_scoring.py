@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,6 +143,8 @@ def test_the_log_keeps_every_candidate_and_replays_in_both_formats(cs: list[Cand
     assert cols["status_id"] == [c.status_id for c in cs]
     assert cols["social_proof"] == [c.social_proof for c in cs]
     assert replay(log).identical
+    # logs stored as JSON (before MessagePack) read the same
+    assert decode_log(zlib.compress(msgspec.json.encode(log))) == log
     # logs written before the columns: a row per candidate
     old = {**log, "candidates": [c.to_row() for c in cs]}
     old = msgspec.json.decode(msgspec.json.encode(old))

@@ -181,6 +181,20 @@ class _Compiled:
         self.plans[sizes] = plan
         return plan
 
+    def values(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The rows as plain sequences (the driver's own rows when nothing needs converting):
+        for callers that unpack thousands of rows and never read a column by name."""
+        if not self.result_processors:
+            return raw
+        procs = self.result_processors
+        out = []
+        for r in raw:
+            values = list(r)
+            for i, p in procs:
+                values[i] = p(values[i])
+            out.append(values)
+        return out
+
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
         make = self.make
         if not self.result_processors:
@@ -226,6 +240,18 @@ class Hot:
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any] | None = None
                   ) -> list[Any]:
+        comp, raw = await self._run(conn, params)
+        return comp.rows(raw)
+
+    async def values(self, conn: AsyncConnection, params: Mapping[str, Any] | None = None
+                     ) -> Sequence[Sequence[Any]]:
+        """Like `all`, but rows are plain sequences (unpack them by position): saves building
+        a named tuple per row where a caller reads thousands."""
+        comp, raw = await self._run(conn, params)
+        return comp.values(raw)
+
+    async def _run(self, conn: AsyncConnection, params: Mapping[str, Any] | None
+                   ) -> tuple[_Compiled, Sequence[Sequence[Any]]]:
         params = params or {}
         sync = conn.sync_connection
         assert sync is not None
@@ -241,7 +267,7 @@ class Hot:
         else:  # asyncpg
             assert driver is not None
             raw = await driver.fetch(plan.sql, *args)
-        return comp.rows(raw)
+        return comp, raw
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any] | None = None
                     ) -> Any:
