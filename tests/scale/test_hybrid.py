@@ -102,6 +102,27 @@ async def test_blocks_and_mutes_hide_entries_from_every_source(ctx: Context) -> 
     assert await home(ctx, reader) == [kept]
 
 
+async def test_a_page_reads_past_a_long_run_of_hidden_entries(ctx: Context) -> None:
+    """More hidden entries in a row than a page reads at first: the store reads further
+    (on Redis, twice as many entries each time) and the page still holds what is older."""
+    from townsquare.store.tables import mutes
+
+    reader, small, muted = [await account(ctx, n) for n in ("reader", "small", "muted")]
+    for a in (small, muted):
+        await follow(ctx, reader, a)
+    await home(ctx, reader)
+    older = [await post(ctx, small, f"older {i}") for i in range(3)]
+    for i in range(60):  # newer than every post of `small`, all hidden from the reader
+        await post(ctx, muted, f"muted {i}")
+    await ctx.jobs.drain()
+    async with ctx.db.write() as tx:
+        await tx.execute(insert(mutes).values(id=ctx.ids.next(), account_id=reader,
+                                              target_account_id=muted, hide_notifications=True,
+                                              created_at=ctx.clock.now()))
+    assert len(await stored_ids(ctx, reader)) == 63  # still stored: hidden when read
+    assert await home(ctx, reader) == older[::-1]
+
+
 async def test_a_rolled_back_post_is_never_delivered(ctx: Context) -> None:
     author, reader = await account(ctx, "author"), await account(ctx, "reader")
     await follow(ctx, reader, author)

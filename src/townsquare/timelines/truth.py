@@ -11,7 +11,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, union
+from sqlalchemy import and_, bindparam, case, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.visibility import OPEN
@@ -147,10 +147,15 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
     return out
 
 
+# The original's author of a repost by a primary-key probe, only for reposts: as an outer
+# join, a small database's planner hashed the whole statuses table for it (0.85 ms of a
+# 1.4 ms statement with 4,000 statuses).
+_origin_author = case((statuses.c.reblog_of_id.is_not(None),
+                       select(_origin.c.account_id).where(_origin.c.id == statuses.c.reblog_of_id)
+                       .scalar_subquery()))
 _EXISTING = Hot(
-    select(*probe_columns(), statuses.c.visibility, _origin.c.account_id.label("origin"))
-    .select_from(statuses.join(accounts, author_join())
-                 .outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
+    select(*probe_columns(), statuses.c.visibility, _origin_author.label("origin"))
+    .select_from(statuses.join(accounts, author_join()))
     .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
