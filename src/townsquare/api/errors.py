@@ -6,7 +6,7 @@ import logging
 
 import msgspec
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger("townsquare.api")
@@ -66,6 +66,14 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return error_response(422, f"Validation failed: {exc}")
 
 
+async def client_gone_handler(request: Request, exc: Exception) -> Response:
+    """The client closed its connection before its request was read (a load generator
+    stopping, a phone going into a tunnel): nothing was done, nobody is listening, and it is
+    not the server's error, so no traceback is logged."""
+    log.debug("client disconnected during %s %s", request.method, request.url.path)
+    return error_response(400, "The connection closed before the request was read")
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "Internal error: the server failed to answer this request")
@@ -73,6 +81,7 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
 
 HANDLERS: dict[type[Exception] | int, object] = {
     ApiError: api_error_handler,
+    ClientDisconnect: client_gone_handler,
     HTTPException: http_error_handler,
     msgspec.ValidationError: validation_error_handler,
 }
