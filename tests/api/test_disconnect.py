@@ -4,6 +4,7 @@ as a server error (load generators stopping mid-request did both)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -27,14 +28,14 @@ async def test_a_post_whose_client_disconnects_mid_body_is_dropped_quietly(
                     (b"content-length", b"100"),
                     (b"authorization", f"Bearer {alice.token}".encode())],
     }
-    incoming = [{"type": "http.request", "body": b'{"status": "half a po', "more_body": True},
+    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": b'{"status": "half a po', "more_body": True},
                 {"type": "http.disconnect"}]
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return incoming.pop(0) if incoming else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     with caplog.at_level(logging.DEBUG, logger="townsquare.api"):
