@@ -28,8 +28,9 @@ async def test_a_post_whose_client_disconnects_mid_body_is_dropped_quietly(
                     (b"content-length", b"100"),
                     (b"authorization", f"Bearer {alice.token}".encode())],
     }
-    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": b'{"status": "half a po', "more_body": True},
-                {"type": "http.disconnect"}]
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"status": "half a po', "more_body": True},
+        {"type": "http.disconnect"}]
     sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
