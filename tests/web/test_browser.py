@@ -125,17 +125,30 @@ class Walk:
         from selenium.common.exceptions import (
             NoSuchElementException,
             StaleElementReferenceException,
+            WebDriverException,
         )
         from selenium.webdriver.support.ui import WebDriverWait
 
         # A form that submits by navigating replaces the page while the condition looks at
         # it: an element of the old page is then stale, which means "not yet", not failure.
+        # Chromium sometimes says so as an inspector error instead of a stale element.
+        def attempt() -> object:
+            try:
+                return condition()
+            except WebDriverException as exc:
+                if "does not belong to the document" in str(exc):
+                    return False
+                raise
+
         WebDriverWait(self.d, timeout, ignored_exceptions=(
             NoSuchElementException, StaleElementReferenceException,
-        )).until(lambda d: condition(), message=what)
+        )).until(lambda d: attempt(), message=what)
 
     def _retry(self, action) -> None:  # type: ignore[no-untyped-def]
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import (
+            StaleElementReferenceException,
+            WebDriverException,
+        )
 
         for attempt in range(5):
             try:
@@ -143,6 +156,9 @@ class Walk:
                 return
             except StaleElementReferenceException:  # the page changed under us: again
                 if attempt == 4:
+                    raise
+            except WebDriverException as exc:  # the same, as Chromium's inspector says it
+                if attempt == 4 or "does not belong to the document" not in str(exc):
                     raise
 
     def fill(self, selector: str, text: str) -> None:

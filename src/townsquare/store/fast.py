@@ -197,16 +197,7 @@ class _Compiled:
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[Any]:
         make = self.make
-        if not self.result_processors:
-            return [make(r) for r in raw]
-        procs = self.result_processors
-        out = []
-        for r in raw:
-            values = list(r)
-            for i, p in procs:
-                values[i] = p(values[i])
-            out.append(make(values))
-        return out
+        return [make(r) for r in self.values(raw)]
 
 
 def announce(sync: Any, sql: str, args: Any) -> None:
