@@ -93,6 +93,12 @@ def browser() -> Iterator[object]:
     driver.quit()
 
 
+
+def _page_replaced(exc: Exception) -> bool:
+    """Chromium's inspector error for an element of a page that navigation replaced: the
+    same as a stale element (it reports it so now and then instead)."""
+    return "does not belong to the document" in str(exc)
+
 class Walk:
     """Small helpers over the Selenium driver, failing fast with what was on the page."""
 
@@ -131,12 +137,11 @@ class Walk:
 
         # A form that submits by navigating replaces the page while the condition looks at
         # it: an element of the old page is then stale, which means "not yet", not failure.
-        # Chromium sometimes says so as an inspector error instead of a stale element.
         def attempt() -> object:
             try:
                 return condition()
             except WebDriverException as exc:
-                if "does not belong to the document" in str(exc):
+                if _page_replaced(exc):
                     return False
                 raise
 
@@ -158,7 +163,7 @@ class Walk:
                 if attempt == 4:
                     raise
             except WebDriverException as exc:  # the same, as Chromium's inspector says it
-                if attempt == 4 or "does not belong to the document" not in str(exc):
+                if attempt == 4 or not _page_replaced(exc):
                     raise
 
     def fill(self, selector: str, text: str) -> None:

@@ -229,10 +229,10 @@ class RedisHomeTimelines:
             "(" + _pad(query.since_id) + ";" if query.since_id is not None else "-"
         high = "(" + _pad(query.max_id) if query.max_id is not None else "+"
         want = query.limit
-        # Nearly every entry is readable (deleted posts leave timelines, hidden authors are
-        # rare): ask for a few more than the page, and twice as many each time that falls
-        # short (25, 50, 100, 200 for a page of 20: 375 entries before giving up, where 4 x 50
-        # were read before for every page, each checked in the database).
+        # Nearly every entry is readable (deleted posts and hidden authors, both dropped
+        # below, are rare): ask for a few more than the page, and twice as many each time
+        # that falls short (25, 50, 100, 200 for a page of 20: 375 entries before giving up,
+        # where 4 x 50 were read before for every page, each checked in the database).
         fetch = want + 5
         out: list[int] = []
         for attempt in range(4):
