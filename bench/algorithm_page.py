@@ -13,11 +13,14 @@ the bench issues each a token. `tokens` are the generator's bench accounts (toke
 `synthetic-<seed>-<index>`), ordinary users with small pages. Each viewer's page is requested
 once to warm up, then measured `--repeat` times (default 3: 600 pages for 200 viewers, so the
 p99 is not the second-slowest of 200): `/api/v1/townsquare/feeds/for_you?limit=20` through the
-ASGI app (no sockets); then the next page of each (its `cursor`). Prints p50/p99 of the
-whole request, the candidates each page was ranked from, the median time of each stage
-(measured separately on the same viewers), and the CPU a page costs in this process and in
-the PostgreSQL backends (mean over the pages; on a busy machine this, unlike the wall-clock
-times, does not grow with what else runs).
+ASGI app (no sockets). Before each pass of pages, a baseline pass of
+`/api/v1/accounts/verify_credentials` for the same viewers (the token lookup and one account
+read through the same app and database) shows how fast the machine is that minute: runs taken
+at different times compare by their ratio to it. Then the next page of each (its `cursor`).
+Prints p50/p99 of the whole request, the candidates each page was ranked from, the median
+time of each stage (measured separately on the same viewers), and the CPU a page costs in
+this process and in the PostgreSQL backends (mean over the pages; on a busy machine this,
+unlike the wall-clock times, does not grow with what else runs).
 
 `--now newest` runs the app on a clock that starts at the network's newest post (and then
 runs at the normal pace), so the 48-hour window holds 48 hours of generated posts whatever
@@ -140,6 +143,7 @@ async def main(args: argparse.Namespace) -> None:
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     settle_memory()  # as the server does at startup
     times: list[float] = []
+    base_times: list[float] = []
     cursors: list[str] = []
     next_times: list[float] = []
     next_cpu = (0.0, 0.0)
@@ -148,6 +152,16 @@ async def main(args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bench") as client:
         for measure in (False, *([True] * args.repeat)):
+            # The baseline pass, right before each pass of pages: the same viewers' tokens
+            # through the same app and database, on an endpoint that does almost nothing.
+            for raw, _ in viewers:
+                t = time.perf_counter()
+                r = await client.get("/api/v1/accounts/verify_credentials",
+                                     headers={"Authorization": f"Bearer {raw}"})
+                if r.status_code != 200:
+                    raise SystemExit(f"{r.status_code} {r.text[:200]}")
+                if measure:
+                    base_times.append((time.perf_counter() - t) * 1000)
             app0, db0 = time.process_time(), postgres_cpu(database)
             for raw, _ in viewers:
                 t = time.perf_counter()
@@ -218,6 +232,11 @@ async def main(args: argparse.Namespace) -> None:
         f"| whole page, all viewers ({len(times)} pages) | p50 {statistics.median(times):.1f} ms, "
         f"p99 {pct(times, .99):.1f} ms, max {max(times):.1f} ms |",
     ]
+    base = statistics.median(base_times)
+    lines.append(f"| baseline: verify_credentials, same viewers, a pass before each pass of pages"
+                 f" | p50 {base:.2f} ms, p99 {pct(base_times, .99):.2f} ms |")
+    lines.append(f"| whole page vs the baseline's p50 | p50 {statistics.median(times) / base:.1f}x,"
+                 f" p99 {pct(times, .99) / base:.1f}x |")
     lines.append(f"| CPU per page (mean; what the page costs whatever else the machine does)"
                  f" | app {cpu_app:.1f} ms + PostgreSQL {cpu_db:.1f} ms |")
     if big:

@@ -20,7 +20,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
     progress.begin(f"generate {args.accounts:,} accounts (seed {args.seed})")
     net = generate(Spec(accounts=args.accounts, seed=args.seed,
-                        posts_per_account=args.posts_per_account))
+                        posts_per_account=args.posts_per_account,
+                        likes_per_post=args.likes_per_post))
     took = progress.end()
     print(f"generated {args.accounts:,} accounts, {len(net.follow_src):,} follows, "
           f"{len(net.post_author):,} posts, {len(net.like_post):,} likes in {took:.1f}s",
@@ -66,6 +67,8 @@ def register(sub: Any) -> None:
     p.add_argument("--accounts", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--posts-per-account", type=float, default=5.0)
+    p.add_argument("--likes-per-post", type=float, default=2.0,
+                   help="mean likes per post (more makes denser social proof)")
     p.add_argument("--tokens", type=int, default=20_000,
                    help="accounts given a bench token (synthetic-<seed>-<index>)")
     p.add_argument("--truth-dir", help="where the ground truth goes (default <data>/synthetic)")
