@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settle_memory()
         if start_jobs:
-            await ctx.jobs.start()
+            # With a shared queue, `townsquare worker` processes run the periodic jobs.
+            await ctx.jobs.start(periodic=not ctx.jobs.queue.distributed)
         try:
             yield
         finally:

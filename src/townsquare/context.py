@@ -38,6 +38,7 @@ class Context:
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
+    from townsquare.jobs.periodic import FileLeaderLock, PeriodicLock, RedisRunLock
     from townsquare.jobs.queue import JobQueue
     from townsquare.jobs.runner import JobRunner
     from townsquare.store.files import FileStore
@@ -48,8 +49,12 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)
     tuning = Tuning.of(settings)
-    # With Redis: jobs on Redis Streams shared by every process, timelines in Redis.
-    jobs = JobRunner(JobQueue(settings.redis_url, tuning))
+    # With Redis: jobs on Redis Streams shared by every process, timelines in Redis, and
+    # each periodic job's run taken by one worker (jobs/periodic.py).
+    lock: PeriodicLock = (RedisRunLock(settings.redis_url, tuning.redis_prefix)
+                          if settings.redis_url
+                          else FileLeaderLock(settings.data_dir / "periodic.lock"))
+    jobs = JobRunner(JobQueue(settings.redis_url, tuning), lock)
     timelines: HomeTimelines
     if settings.redis_url:
         from townsquare.timelines.redis import RedisHomeTimelines

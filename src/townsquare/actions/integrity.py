@@ -7,6 +7,7 @@ undeclared automation is queued for a person to look at.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,9 +51,11 @@ async def run_detection(ctx: Context, hours: float = 24.0) -> RunResult:
     start = end - timedelta(hours=hours)
     async with ctx.db.read() as conn:
         window = await load_window(conn, start, end)
-    found = coordination.detect(window.actions)
-    signals = automation.analyse(window.posts_account, window.posts_ts, window.posts_app,
-                                 window.bots)
+    # CPU-bound (seconds on a big square): on a thread, so the event loop goes on serving
+    # whatever else this process does meanwhile.
+    found = await asyncio.to_thread(coordination.detect, window.actions)
+    signals = await asyncio.to_thread(automation.analyse, window.posts_account,
+                                      window.posts_ts, window.posts_app, window.bots)
     acts = window.actions
     campaign_rows = []
     for c in found:

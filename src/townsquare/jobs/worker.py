@@ -17,11 +17,14 @@ log = logging.getLogger("townsquare.worker")
 
 async def run_worker(settings: Settings, concurrency: int = 32) -> None:
     from townsquare.context import build_context
+    from townsquare.jobs.schedule import register_jobs
 
     ctx = build_context(settings)
     if not ctx.jobs.queue.distributed:
         raise SystemExit("townsquare worker needs TOWNSQUARE_REDIS_URL (without it, jobs run "
                          "inside `townsquare serve`)")
+    register_jobs(ctx)
+    ctx.jobs.start_periodic()  # each run taken by one worker (jobs/periodic.py)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -30,6 +33,7 @@ async def run_worker(settings: Settings, concurrency: int = 32) -> None:
     try:
         await ctx.jobs.queue.work(stop, concurrency)
     finally:
+        await ctx.jobs.stop_periodic()
         close = getattr(ctx.timelines, "close", None)
         if close is not None:
             await close()
