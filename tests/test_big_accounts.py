@@ -14,6 +14,29 @@ from townsquare.store.tables import accounts
 from townsquare.timelines.big import BigAccounts
 
 
+async def test_read_again_in_the_background(ctx: Context, client: Client) -> None:
+    alice = await client.user("alice")
+    async with ctx.db.write() as tx:
+        await tx.execute(update(accounts).where(accounts.c.id == int(alice.id))
+                         .values(followers_count=5))
+    big = BigAccounts(threshold=5, db=ctx.db)
+
+    async def ask() -> frozenset[int]:
+        async with ctx.db.read() as conn:
+            return await big.all(conn)
+
+    assert await ask() == frozenset({int(alice.id)}) and big.loads == 1
+    async with ctx.db.write() as tx:
+        await tx.execute(update(accounts).where(accounts.c.id == int(alice.id))
+                         .values(followers_count=0))
+    big._at -= 61.0
+    # Expired: every request keeps the set it has while it is read again on the side.
+    assert await asyncio.gather(*(ask() for _ in range(5))) == [frozenset({int(alice.id)})] * 5
+    assert big._refresh is not None
+    await big._refresh
+    assert await ask() == frozenset() and big.loads == 2
+
+
 async def test_one_read_for_concurrent_requests(ctx: Context, client: Client) -> None:
     alice = await client.user("alice")
     await client.user("bob")

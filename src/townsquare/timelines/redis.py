@@ -85,7 +85,7 @@ class RedisHomeTimelines:
         self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
         self._push_script = self.redis.register_script(PUSH)
         self._activity = Activity(db, clock, self.tuning.inactive_days)
-        self.big = BigAccounts(self.tuning.fanout_threshold)
+        self.big = BigAccounts(self.tuning.fanout_threshold, db)
         self.ttl = self.tuning.inactive_days * 86400
         jobs.register("timelines.fanout", self._fanout_job)
         jobs.register("timelines.push", self._push_job)

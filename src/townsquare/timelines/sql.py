@@ -64,7 +64,7 @@ class SqlHomeTimelines:
         self.tuning = tuning or Tuning()
         self._activity = Activity(db, clock, self.tuning.inactive_days) if db else None
         self._db = db
-        self.big = BigAccounts(self.tuning.fanout_threshold)
+        self.big = BigAccounts(self.tuning.fanout_threshold, db)
 
     async def deliver(self, tx: Tx, entry: Entry) -> None:
         await self.deliver_many(tx, [entry])
