@@ -55,3 +55,11 @@ async def test_one_process_runs_them_until_it_stops(tmp_path: Path) -> None:
     await asyncio.sleep(0.6)
     await b.stop_periodic()
     assert set(runs[taken:]) == {"b"}
+
+
+async def test_a_process_that_cannot_open_the_lock_file_runs_them(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("")  # the data dir is a file: the lock file cannot be made
+    lock = FileLeaderLock(not_a_dir / "periodic.lock")
+    assert await lock.take("tick", 1.0) and await lock.take("tick", 1.0)
+    await lock.close()

@@ -59,16 +59,22 @@ class FileLeaderLock:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._fd: int | None = None
+        self._alone = False  # the file cannot be opened: this process runs them
 
     async def take(self, name: str, seconds: float) -> bool:
-        if self._fd is not None:
+        if self._fd is not None or self._alone:
             return True
         try:
             import fcntl
         except ImportError:  # no flock (Windows): one process is all there is
             return True
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # a read-only data dir: run them, as a lone process would
+            log.warning("periodic jobs run without %s: %s", self._path, exc)
+            self._alone = True
+            return True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
