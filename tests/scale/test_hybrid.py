@@ -7,7 +7,8 @@ from sqlalchemy import insert, select
 
 from tests.scale.world import account, follow, make_inactive, post
 from townsquare.context import Context
-from townsquare.store.tables import home_timeline, statuses
+from townsquare.queries.viewer_cache import viewer_cache
+from townsquare.store.tables import home_timeline, statuses, users
 from townsquare.timelines.base import Entry, PageQuery
 
 
@@ -26,6 +27,19 @@ async def home(ctx: Context, viewer: int, **bounds: int) -> list[int]:
     async with ctx.db.read() as conn:
         page = await ctx.timelines.page(conn, PageQuery(viewer, 40, **bounds))
     await ctx.timelines.settle()  # type: ignore[attr-defined]  # rebuild writes, if any
+    # The same page as the API asks for it, with the reader's cached relations (the stores
+    # then filter without asking the database, and on Redis read the pulled posts with
+    # the first ids, in one statement).
+    async with ctx.db.read() as conn:
+        version = (await conn.execute(select(users.c.relations_version).where(
+            users.c.account_id == viewer))).scalar_one()
+        relations = await viewer_cache(ctx.extras).relations(conn, viewer, version)
+        probed: dict[int, object] = {}
+        cached = await ctx.timelines.page(conn, PageQuery(
+            viewer, 40, hidden=relations.hidden(ctx.clock.now()),
+            following=relations.following, probed=probed, **bounds))
+    assert cached == page
+    assert set(page) <= set(probed)  # the renderer gets every post's counters
     return page
 
 

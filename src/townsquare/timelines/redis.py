@@ -235,6 +235,8 @@ class RedisHomeTimelines:
         # where 4 x 50 were read before for every page, each checked in the database).
         fetch = want + 5
         out: list[int] = []
+        big = await self.big.followed_by(conn, query.viewer_id, query.following)
+        pulled: list[int] | None = None  # the big accounts' page, read with the first ids
         for attempt in range(4):
             async with self.redis.pipeline(transaction=False) as pipe:
                 if ascending:
@@ -248,8 +250,13 @@ class RedisHomeTimelines:
                 continue
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]
-            readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
-                                                 query.hidden, query.following, query.probed)
+            if big and pulled is None and query.hidden is not None \
+                    and query.following is not None:
+                readable, pulled = await truth.readable_and_pulled(conn, query, ids, big, now)
+            else:
+                readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
+                                                     query.hidden, query.following,
+                                                     query.probed)
             out.extend(i for i in ids if i in readable)
             if len(out) >= want or len(got) < fetch:
                 break
@@ -259,7 +266,8 @@ class RedisHomeTimelines:
                 high = "(" + got[-1]
             fetch *= 2
         out = out[:want]
-        big = await self.big.followed_by(conn, query.viewer_id, query.following)
         if big:
-            out = merge_pages(out, await truth.pulled_ids(conn, query, big, now), query)
+            if pulled is None:
+                pulled = await truth.pulled_ids(conn, query, big, now)
+            out = merge_pages(out, pulled, query)
         return list(reversed(out)) if ascending else out
