@@ -1,7 +1,9 @@
-"""Test helpers: an API client that knows users and their tokens, and database snapshots."""
+"""Test helpers: an API client that knows users and their tokens, database snapshots, and
+what the periodic jobs of started processes did."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from townsquare.actions.accounts import NewAccount, create_account
 from townsquare.actions.oauth import issue_token
 from townsquare.context import Context
 from townsquare.store.tables import metadata
+from townsquare.store.tables_notes import note_scoring_runs
 
 ALL_SCOPES = ["read", "write", "follow", "push"]
 
@@ -94,3 +97,21 @@ async def row_counts(ctx: Context) -> dict[str, int]:
             out[table.name] = (await conn.execute(select(func.count()).select_from(table))
                                ).scalar_one()
     return out
+
+
+async def start_up_rescorings(ctx: Context, settle: float = 2.0) -> int:
+    """How many scheduled notes rescorings the processes just started made: waits for the
+    first (due at each periodic loop's start), then `settle` seconds for any other."""
+
+    async def count() -> int:
+        async with ctx.db.read() as conn:
+            return int((await conn.execute(
+                select(func.count()).select_from(note_scoring_runs)
+                .where(note_scoring_runs.c.trigger == "schedule"))).scalar_one())
+
+    for _ in range(100):
+        if await count():
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(settle)
+    return await count()

@@ -3,7 +3,6 @@ processes (the one holding <data dir>/periodic.lock), not in both (jobs/periodic
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -13,19 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
+from tests.helpers import start_up_rescorings
 from townsquare.context import Context
-from townsquare.store.tables_notes import note_scoring_runs
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-async def _scheduled_rescorings(ctx: Context) -> int:
-    async with ctx.db.read() as conn:
-        return int((await conn.execute(
-            select(func.count()).select_from(note_scoring_runs)
-            .where(note_scoring_runs.c.trigger == "schedule"))).scalar_one())
 
 
 async def test_two_web_processes_run_each_periodic_job_once(ctx: Context) -> None:
@@ -52,12 +43,7 @@ async def test_two_web_processes_run_each_periodic_job_once(ctx: Context) -> Non
             pytest.fail("townsquare serve --workers 2 did not start")
         # The rescoring due at start runs in the process holding the lock; the pause gives
         # the other one the time to run it too, were it not for the lock (it did before).
-        for _ in range(100):
-            if await _scheduled_rescorings(ctx):
-                break
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(2)
-        assert await _scheduled_rescorings(ctx) == 1
+        assert await start_up_rescorings(ctx) == 1
     finally:
         proc.terminate()
         try:

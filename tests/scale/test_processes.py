@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import start_up_rescorings
 from tests.scale.world import account, follow
 from townsquare.actions.oauth import issue_token
 from townsquare.context import Context
@@ -117,20 +118,4 @@ async def test_two_web_two_workers_stream_and_deliver(ctx: Context,
         # Periodic jobs run in the workers, each run taken by one of them: the notes
         # rescoring due at start ran once, not once per process (it ran in both web
         # processes before jobs/periodic.py).
-        for _ in range(100):
-            if await _scheduled_rescorings(ctx):
-                break
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(2)
-        assert await _scheduled_rescorings(ctx) == 1
-
-
-async def _scheduled_rescorings(ctx: Context) -> int:
-    from sqlalchemy import func, select
-
-    from townsquare.store.tables_notes import note_scoring_runs
-
-    async with ctx.db.read() as conn:
-        return int((await conn.execute(
-            select(func.count()).select_from(note_scoring_runs)
-            .where(note_scoring_runs.c.trigger == "schedule"))).scalar_one())
+        assert await start_up_rescorings(ctx) == 1
