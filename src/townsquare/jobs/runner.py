@@ -101,9 +101,8 @@ class JobRunner:
 
         self._running = False
         await settle_all()  # timeline bookkeeping writes finish before the database goes
+        await self.stop_periodic()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.periodic_lock is not None:
-            await self.periodic_lock.close()
         await self.queue.stop()

@@ -158,7 +158,7 @@ async def _readable_of(conn: AsyncConnection, viewer_id: int, rows: Any,
     out: set[int] = set()
     ask: list[int] = []
     for row in rows:
-        sid, author, visibility, origin = row[0], row[2], row[6], row[7]
+        sid, _version, author, _author_version, _reblog, _quote, visibility, origin = row
         if author in hidden or (origin is not None and origin in hidden):
             continue
         if probed is not None:
