@@ -15,11 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select, update
 
 from tests.helpers import start_up_rescorings
 from tests.scale.world import account, follow
 from townsquare.actions.oauth import issue_token
 from townsquare.context import Context
+from townsquare.store.tables import statuses, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +121,15 @@ async def test_two_web_two_workers_stream_and_deliver(ctx: Context,
         # rescoring due at start ran once, not once per process (it ran in both web
         # processes before jobs/periodic.py).
         assert await start_up_rescorings(ctx) == 1
+
+        # Process b keeps the author's token identity from the post above (api/auth.py
+        # Identities); revoked elsewhere, it is refused there at once, nothing written.
+        async with ctx.db.write() as tx:
+            await tx.execute(update(tokens).where(tokens.c.account_id == author)
+                             .values(revoked_at=ctx.clock.now()))
+        r = await http.post(b + "/api/v1/statuses", json={"status": "after revocation"},
+                            headers={"Authorization": f"Bearer {author_token}"})
+        assert r.status_code == 401, r.text
+        async with ctx.db.read() as conn:
+            assert (await conn.execute(select(func.count()).select_from(statuses).where(
+                statuses.c.account_id == author))).scalar_one() == 1

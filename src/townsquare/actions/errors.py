@@ -26,5 +26,11 @@ class Forbidden(ActionError):
     status = 403
 
 
+class Unauthorized(ActionError):
+    """The credentials are not (or no longer) valid; the API adds WWW-Authenticate."""
+
+    status = 401
+
+
 class Conflict(ActionError):
     status = 409

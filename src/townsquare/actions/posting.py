@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, false, func, insert, select, update
 
-from townsquare.actions.errors import ActionError, Invalid, NotFound
+from townsquare.actions.errors import ActionError, Forbidden, Invalid, NotFound, Unauthorized
 from townsquare.actions.notify import notify
 from townsquare.actions.statuses import NewStatus, render_content_named, visible_status
 from townsquare.context import Context
@@ -54,6 +54,7 @@ from townsquare.store.tables import (
     status_mentions,
     status_tags,
     statuses,
+    tokens,
     users,
 )
 from townsquare.store.tables_moderation import account_moderation, labels
@@ -68,6 +69,7 @@ MAX_BATCH = 32  # posts per transaction: bounds the time the writer holds SQLite
 # run on the driver (store/fast.py), inside the batch's transaction.
 _AUTHORS = Hot(
     select(accounts.c.id, accounts.c.followers_count, users.c.default_visibility,
+           accounts.c.suspended_at,
            # Anything about the author that only load_statuses shows on a post (limited
            # reach, labels on the account): then the answer is read back (answer.py).
            func.coalesce(account_moderation.c.reach_limited, false()).label("limited"),
@@ -77,6 +79,10 @@ _AUTHORS = Hot(
                  .outerjoin(account_moderation, account_moderation.c.account_id == accounts.c.id))
     .where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 )
+# Which of the tokens that posts came with are still live (api/auth.py Identities: the API
+# hands over a token it did not read for this request, to be checked here, in the batch).
+_LIVE_TOKENS = Hot(select(tokens.c.id).where(tokens.c.id.in_(bindparam("ids", expanding=True)),
+                                             tokens.c.revoked_at.is_(None)))
 # (Not on the driver: store/fast.py cannot process the float columns on asyncpg.)
 _OWNED_MEDIA = select(media).where(
     media.c.id.in_(bindparam("ids", expanding=True)),
@@ -142,6 +148,7 @@ class _Post:
     options: list[str]
     now: datetime
     future: asyncio.Future[Posted]
+    token_id: int | None  # a token to check in the batch (not read by the request)
     # Found by the checks, then by the writes.
     error: BaseException | None = None
     visibility: str = "public"
@@ -178,10 +185,13 @@ class PostWriter:
         self._task: asyncio.Task[None] | None = None  # the running writer, if any
 
     async def submit(self, author_id: int, new: NewStatus, options: list[str],
-                     now: datetime) -> Posted:
-        """Queue a post (validated without the database) and wait until it is committed."""
+                     now: datetime, token_id: int | None = None) -> Posted:
+        """Queue a post (validated without the database) and wait until it is committed.
+        `token_id`: the token the post came with, when the request did not read it: the
+        post is refused (Unauthorized, Forbidden) if it was revoked or its account
+        suspended, as the request's own read would have."""
         loop = asyncio.get_running_loop()
-        post = _Post(author_id, new, options, now, loop.create_future())
+        post = _Post(author_id, new, options, now, loop.create_future(), token_id)
         if self._task is not None and self._task.get_loop() is not loop:
             self._queue, self._task = [], None  # left behind by a closed event loop
         self._queue.append(post)
@@ -228,8 +238,13 @@ class PostWriter:
             tx = _BatchTx(real)
             authors = {r.id: r for r in await _AUTHORS.all(
                 tx.conn, {"ids": sorted({p.author_id for p in batch})})}
+            given = sorted({p.token_id for p in batch if p.token_id is not None})
+            live = {t for (t,) in await _LIVE_TOKENS.all(tx.conn, {"ids": given})} \
+                if given else set()
             for post in batch:
                 try:
+                    if post.token_id is not None:
+                        _check_token(post, authors.get(post.author_id), live)
                     await _check(tx, post, authors.get(post.author_id))
                 except ActionError as exc:
                     post.error = exc
@@ -255,6 +270,14 @@ def _settle(post: _Post, error: BaseException | None) -> None:
         post.future.set_result(post.answer)
     else:
         post.future.set_exception(error)
+
+
+def _check_token(post: _Post, author: Any, live: set[int]) -> None:
+    """What reading the token would have refused (api/auth.py authenticate)."""
+    if post.token_id not in live:
+        raise Unauthorized("The access token is invalid")
+    if author is not None and author.suspended_at is not None:
+        raise Forbidden("Your account is suspended")
 
 
 async def _check(tx: Tx, post: _Post, author: Any) -> None:

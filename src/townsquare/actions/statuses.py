@@ -202,11 +202,13 @@ async def create_status(ctx: Context, author_id: int, new: NewStatus) -> int:
     return (await create_post(ctx, author_id, new)).status_id
 
 
-async def create_post(ctx: Context, author_id: int, new: NewStatus) -> Posted:
+async def create_post(ctx: Context, author_id: int, new: NewStatus, *,
+                      token_id: int | None = None) -> Posted:
     """Post; returns, once it is committed, what the writer knows of the post (enough for
     the API's answer, api/answer.py). What can be checked without the database is checked
     here; the rest, and the writing, is done by this process's post writer with other posts
-    made at the same moment (actions/posting.py)."""
+    made at the same moment (actions/posting.py). `token_id`: the API's token, when it was
+    not read for this request; the writer checks it is still live (api/auth.py Identity)."""
     from townsquare.actions.posting import writer
 
     validate_text(ctx, new)
@@ -216,7 +218,7 @@ async def create_post(ctx: Context, author_id: int, new: NewStatus) -> Posted:
             options = poll_rules.validate(new.poll.options, new.poll.expires_in, poll_limits(ctx))
         except poll_rules.PollError as exc:
             raise Invalid(f"Validation failed: {exc}") from None
-    return await writer(ctx).submit(author_id, new, options, ctx.clock.now())
+    return await writer(ctx).submit(author_id, new, options, ctx.clock.now(), token_id)
 
 
 # --- delete -----------------------------------------------------------------------------

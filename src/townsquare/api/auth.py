@@ -35,6 +35,51 @@ class Auth:
         return Viewer(self.account_id, self.relations_version, self.marks_version)
 
 
+@dataclass(frozen=True)
+class Identity:
+    """What never changes about a token: whom it acts for, through which app, with which
+    scopes. `unchecked` is the token's id when it came from this process's cache without
+    a database read: the caller's own statement must then check that the token is still
+    live and its account not suspended (the post writer does, in its batch)."""
+
+    token_id: int
+    account_id: int
+    app_id: int | None
+    scopes: frozenset[str]
+    unchecked: int | None
+
+
+class Identities:
+    """token hash -> Identity, per process; filled by every successful token read.
+
+    Only what a token can never change is kept: revocation and suspension are checked by
+    whoever serves from it, in the statement that does the work, so a revoked token is
+    refused at once in every process without invalidation messages. Bounded: the oldest
+    entries go first."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._by_hash: dict[str, Identity] = {}
+
+    def get(self, token_hash: str) -> Identity | None:
+        return self._by_hash.get(token_hash)
+
+    def put(self, token_hash: str, identity: Identity) -> None:
+        if token_hash not in self._by_hash and len(self._by_hash) >= self._size:
+            del self._by_hash[next(iter(self._by_hash))]
+        self._by_hash[token_hash] = identity
+
+    def drop(self, token_hash: str) -> None:
+        self._by_hash.pop(token_hash, None)
+
+
+def identities(ctx: Context) -> Identities:
+    cache: Identities | None = ctx.extras.get("token_identities")
+    if cache is None:
+        cache = ctx.extras["token_identities"] = Identities()
+    return cache
+
+
 # Built once: every authenticated request runs it.
 _TOKEN_QUERY = (
     select(tokens.c.id, tokens.c.account_id, tokens.c.app_id, tokens.c.scopes,
@@ -94,8 +139,35 @@ async def authenticate(request: Request, conn: AsyncConnection | None = None) ->
             raise ApiError(403, "Your account is suspended")
         auth = Auth(row.id, row.account_id, row.app_id, _scopes(row.scopes),
                     row.relations_version or 0, row.marks_version or 0)
+        if auth.account_id is not None:
+            identities(ctx_of(request)).put(params["hash"], Identity(
+                auth.token_id, auth.account_id, auth.app_id, auth.scopes, None))
     request.state.auth = auth
     return auth
+
+
+async def identity(request: Request, scope: str) -> Identity:
+    """A user token with `scope`, from this process's cache when it was seen before, with
+    no database read; then `unchecked` is set, and the caller must check the token in its
+    own statement (see Identities). Otherwise read and checked as `require` does."""
+    raw = _bearer(request) if "auth" not in request.state._state else None
+    if raw is not None:
+        found = identities(ctx_of(request)).get(hash_token(raw))
+        if found is not None:
+            if not scope_rules.allows(found.scopes, scope):
+                raise ApiError(403, f"This action is outside the authorized scopes (needs {scope})")
+            return Identity(found.token_id, found.account_id, found.app_id, found.scopes,
+                            found.token_id)
+    auth = await require(request, scope)
+    assert auth.account_id is not None
+    return Identity(auth.token_id, auth.account_id, auth.app_id, auth.scopes, None)
+
+
+def forget_token(request: Request) -> None:
+    """Drop the request's token from this process's identity cache (found revoked)."""
+    raw = _bearer(request)
+    if raw is not None:
+        identities(ctx_of(request)).drop(hash_token(raw))
 
 
 async def optional(request: Request, scope: str = "read") -> Auth | None:

@@ -91,6 +91,8 @@ async def action_error_handler(request: Request, exc: Exception) -> Response:
     from townsquare.actions.errors import ActionError
 
     assert isinstance(exc, ActionError)
+    if exc.status == 401:
+        return error_response(401, exc.message, unauthorized().headers)
     return error_response(exc.status, exc.message)
 
 
