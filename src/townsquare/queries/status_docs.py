@@ -141,11 +141,15 @@ async def probe(conn: AsyncConnection, ids: list[int],
     found: dict[int, Probe] = {}
     rows: list[Any] = []
     wanted = set(ids)
-    if known:
-        rows = [known[i] for i in wanted if i in known]
-        found.update((r.id, r) for r in rows)
-        wanted = {x for r in rows for x in (r.reblog_of_id, r.quote_of_id)
-                  if x is not None and x not in found} | (wanted - found.keys())
+    if known:  # the known probes, and what they repost or quote as far as that is known
+        unknown: set[int] = set()
+        while wanted:
+            rows = [known[i] for i in wanted if i in known]
+            unknown |= {i for i in wanted if i not in known}
+            found.update((r.id, r) for r in rows)
+            wanted = {x for r in rows for x in (r.reblog_of_id, r.quote_of_id)
+                      if x is not None and x not in found}
+        wanted = unknown - found.keys()
     for _ in range(MAX_DEPTH):
         if not wanted:
             break

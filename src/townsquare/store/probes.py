@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause
 
 from townsquare.store.tables import accounts, statuses
 
@@ -20,11 +20,12 @@ class Probe(NamedTuple):
     quote_of_id: int | None
 
 
-def probe_columns(s: Table = statuses, a: Table = accounts) -> list[Any]:
-    """Probe's columns, from `s` (statuses) joined with `a` (its author's account)."""
+def probe_columns(s: FromClause = statuses, a: FromClause = accounts) -> list[Any]:
+    """Probe's columns, from `s` (statuses or an alias) joined with `a` (its author's
+    account)."""
     return [s.c.id, s.c.version, s.c.account_id, a.c.version.label("author_version"),
             s.c.reblog_of_id, s.c.quote_of_id]
 
 
-def author_join(s: Table = statuses, a: Table = accounts) -> Any:
+def author_join(s: FromClause = statuses, a: FromClause = accounts) -> Any:
     return a.c.id == s.c.account_id

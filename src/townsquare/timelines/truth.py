@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
-    case,
     func,
     literal,
     null,
@@ -140,25 +139,35 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
     With the reader's `hidden` and `following` accounts (from their cached relations), the
     database is only asked which posts exist and by whom, by primary key, and the rule of
     model/visibility.py is applied here; mentions are looked up only for followers-only or
-    direct posts that need them. That lookup also reads the posts' version counters, put into
-    `probed` (store/probes.py) when given."""
+    direct posts that need them. That lookup also reads the version counters (store/probes.py)
+    of the posts and of what they repost or quote, put into `probed` when given."""
     if not ids:
         return set()
     if hidden is None or following is None:
         rows = await _readable().all(conn, {"viewer": viewer_id, "now": now, "ids": ids})
         return {r for (r,) in rows}
-    return await _readable_of(conn, viewer_id, await _EXISTING.values(conn, {"ids": ids}),
-                              hidden, following, probed)
+    found = await _EXISTING.values(conn, {"ids": ids})
+    return await _readable_of(conn, viewer_id, [r[1:] for r in found if r[0] == 0],
+                              _nested(found), hidden, following, probed)
+
+
+def _nested(rows: Any) -> dict[int, Probe]:
+    """The reposted and quoted posts' probes among a statement's rows (part 2)."""
+    return {r[1]: Probe(*r[1:7]) for r in rows if r[0] == 2}
 
 
 async def _readable_of(conn: AsyncConnection, viewer_id: int, rows: Any,
-                       hidden: frozenset[int], following: frozenset[int],
-                       probed: dict[int, Any] | None) -> set[int]:
-    """keep_readable's rule applied to _EXISTING's rows (probe columns, visibility, origin)."""
+                       nested: dict[int, Probe], hidden: frozenset[int],
+                       following: frozenset[int], probed: dict[int, Any] | None) -> set[int]:
+    """keep_readable's rule applied to the page's rows (probe columns and visibility) and
+    `nested`, the probes of what they repost or quote."""
     out: set[int] = set()
     ask: list[int] = []
+    if probed is not None:
+        probed.update(nested)
     for row in rows:
-        sid, _version, author, _author_version, _reblog, _quote, visibility, origin = row
+        sid, _version, author, _author_version, reblog, _quote, visibility = row
+        origin = nested[reblog].account_id if reblog is not None and reblog in nested else None
         if author in hidden or (origin is not None and origin in hidden):
             continue
         if probed is not None:
@@ -190,32 +199,47 @@ async def readable_and_pulled(conn: AsyncConnection, query: PageQuery, ids: list
     pulled = [r[1:7] for r in rows if r[0] == 1]
     if query.probed is not None:
         query.probed.update((r[0], Probe(*r)) for r in pulled)
-    readable = await _readable_of(conn, query.viewer_id, existing, query.hidden,
-                                  query.following, query.probed)
+    readable = await _readable_of(conn, query.viewer_id, existing, _nested(rows),
+                                  query.hidden, query.following, query.probed)
     return readable, [r[0] for r in pulled]
+
+
+def _page_rows() -> Any:
+    """The statuses `ids` that exist: probe columns and visibility."""
+    return (select(*probe_columns(), statuses.c.visibility)
+            .select_from(statuses.join(accounts, author_join()))
+            .where(statuses.c.id.in_(bindparam("ids", expanding=True))).cte("page"))
+
+
+def _nested_rows(*parts: Any) -> Any:
+    """Part 2: the probe columns of what the rows of `parts` (CTEs with reblog_of_id and
+    quote_of_id) repost or quote, so that the renderer needs no probe of its own for them
+    (queries/status_docs.py probe; a repost's original author is also what hides it). One
+    level: deeper nesting (a repost of a quote) is left to the renderer."""
+    refs = union_all(*(select(p.c[col]) for p in parts for col in ("reblog_of_id",
+                                                                     "quote_of_id")))
+    nested, author = statuses.alias("nested"), accounts.alias("nested_author")
+    return (select(literal(2, Integer), *probe_columns(nested, author), null())
+            .select_from(nested.join(author, author_join(nested, author)))
+            .where(nested.c.id.in_(refs)))
 
 
 @functools.cache
 def _existing_and_pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
-    """_EXISTING's rows (part 0) and _pulled's (part 1, visibility and origin NULL)."""
-    pulled = _pulled_select(has_max, has_since, has_min).subquery("pulled")
+    """The page's rows (part 0: probe columns, visibility), _pulled's (part 1, visibility
+    NULL) and what either reposts or quotes (part 2, _nested_rows)."""
+    page = _page_rows()
+    pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
     return Hot(union_all(
-        select(literal(0, Integer).label("part"), *_EXISTING.statement.selected_columns)
-        .select_from(statuses.join(accounts, author_join()))
-        .where(statuses.c.id.in_(bindparam("ids", expanding=True))),
-        select(literal(1, Integer), *pulled.c, null(), null())))
+        select(literal(0, Integer).label("part"), *page.c),
+        select(literal(1, Integer), *pulled.c, null()),
+        _nested_rows(page, pulled)))
 
 
-# The original's author of a repost by a primary-key probe, only for reposts: as an outer
-# join, a small database's planner hashed the whole statuses table for it (0.85 ms of a
-# 1.4 ms statement with 4,000 statuses).
-_origin_author = case((statuses.c.reblog_of_id.is_not(None),
-                       select(_origin.c.account_id).where(_origin.c.id == statuses.c.reblog_of_id)
-                       .scalar_subquery()))
-_EXISTING = Hot(
-    select(*probe_columns(), statuses.c.visibility, _origin_author.label("origin"))
-    .select_from(statuses.join(accounts, author_join()))
-    .where(statuses.c.id.in_(bindparam("ids", expanding=True))))
+# The page's rows (part 0) and what they repost or quote (part 2).
+_page = _page_rows()
+_EXISTING = Hot(union_all(select(literal(0, Integer).label("part"), *_page.c),
+                          _nested_rows(_page)))
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
     .where(status_mentions.c.account_id == bindparam("viewer"),

@@ -1,0 +1,53 @@
+"""A home page on Redis costs two statements once the process's caches are warm: the token,
+and one statement that checks the page's ids, reads the big accounts' page and the version
+counters of everything shown, reposted and quoted posts included (timelines/truth.py). The
+renderer then asks the database nothing (queries/status_docs.py probe)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Client, User
+from tests.scale.world import follow, post
+from townsquare.actions.interactions import reblog
+from townsquare.context import Context
+
+
+@pytest.fixture
+def store() -> str:
+    return "redis"
+
+
+async def _page(client: Client, reader: User) -> tuple[int, list[dict[str, object]]]:
+    with client.ctx.db.counting() as n:
+        r = await client.get("/api/v1/timelines/home", as_=reader, params={"limit": 20})
+    assert r.status_code == 200, r.text
+    return n[0], r.json()
+
+
+@pytest.mark.parametrize("big", [False, True])
+async def test_a_warm_home_page_is_two_statements(ctx: Context, client: Client,
+                                                  big: bool) -> None:
+    alice, bob, carol = [await client.user(n) for n in ("alice", "bob", "carol")]
+    dave = await client.user("dave")
+    for who in (bob, carol):
+        await follow(ctx, alice.id, who.id)
+    if big:  # above the fan-out threshold of 4 (conftest): bob's posts are pulled at read
+        for i in range(5):
+            fan = await client.user(f"fan{i}")
+            await follow(ctx, fan.id, bob.id)
+    await _page(client, alice)  # the timeline exists from here on: pushes land in it
+    original = await post(ctx, dave.id, "an original")
+    quoted = await post(ctx, dave.id, "quoted")
+    await reblog(ctx, bob.id, original)
+    await post(ctx, carol.id, "a quote", quote_id=quoted)
+    await post(ctx, bob.id, "bob's own")
+    await ctx.jobs.queue.drain(timeout=10)
+
+    _, first = await _page(client, alice)  # fills the caches
+    statements, again = await _page(client, alice)
+    assert again == first
+    assert [s["content"] for s in first] == ["<p>bob's own</p>", "<p>a quote</p>", ""]
+    assert first[2]["reblog"]["id"] == str(original)  # type: ignore[index]
+    assert first[1]["quote"]["id"] == str(quoted)  # type: ignore[index]
+    assert statements == 2
