@@ -12,7 +12,18 @@ import functools
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, delete, insert, literal, or_, select, union
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.clock import Clock
@@ -146,13 +157,14 @@ class SqlHomeTimelines:
         now = self._clock.now()
         stmt = _page_statement(query.max_id is not None, query.since_id is not None,
                                query.min_id is not None)
-        rows = await stmt.all(conn, {
+        rows = await stmt.values(conn, {
             "viewer": query.viewer_id, "now": now, "limit": query.limit,
             "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
         })
-        ids = [r.id for r in rows]
+        # Newest first (oldest first with min_id), as the page's own part is ordered.
+        ids = sorted((r[1] for r in rows if r[0] == 0), reverse=query.min_id is None)
         if query.probed is not None:
-            query.probed.update((r.id, Probe(*r)) for r in rows)
+            query.probed.update((r[1], Probe(*r[1:])) for r in rows)
         if rebuilt:  # not stored yet: filter and page them here
             lo = query.min_id if query.min_id is not None else query.since_id
             window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
@@ -191,4 +203,8 @@ def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Hot:
         stmt = stmt.where(h.c.status_id > bindparam("min_id")).order_by(h.c.status_id.asc())
     else:
         stmt = stmt.order_by(h.c.status_id.desc())
-    return Hot(stmt.limit(bindparam("limit")))
+    # Part 0, the page (unordered: the caller sorts its ids); part 2, the probes of what it
+    # reposts and quotes, which the renderer would otherwise ask for (truth.py).
+    page = stmt.limit(bindparam("limit")).cte("page")
+    return Hot(union_all(select(literal(0, Integer).label("part"), *page.c),
+                         truth.nested_rows(page, pad=0)))

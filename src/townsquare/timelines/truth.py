@@ -100,10 +100,10 @@ async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int]
         return []
     stmt = _pulled(query.max_id is not None, query.since_id is not None,
                    query.min_id is not None)
-    rows = await stmt.all(conn, _pulled_params(query, targets, now))
-    if query.probed is not None:  # their version counters, for the renderer (probes.py)
-        query.probed.update((r.id, Probe(*r)) for r in rows)
-    return [r.id for r in rows]
+    rows = await stmt.values(conn, _pulled_params(query, targets, now))
+    if query.probed is not None:  # version counters for the renderer (probes.py), theirs
+        query.probed.update((r[1], Probe(*r[1:])) for r in rows)  # and what they nest
+    return sorted((r[1] for r in rows if r[0] == 1), reverse=query.min_id is None)
 
 
 def _pulled_select(has_max: bool, has_since: bool, has_min: bool) -> Any:
@@ -121,8 +121,11 @@ def _pulled_select(has_max: bool, has_since: bool, has_min: bool) -> Any:
 @functools.cache
 def _pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     """pulled_ids' statement for one combination of bounds, built once and run on the driver:
-    every home page of a reader who follows a big account runs it."""
-    return Hot(_pulled_select(has_max, has_since, has_min))
+    every home page of a reader who follows a big account runs it. Part 1, the page
+    (unordered: the caller sorts its ids); part 2, what it reposts and quotes."""
+    pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
+    return Hot(union_all(select(literal(1, Integer).label("part"), *pulled.c),
+                         nested_rows(pulled, pad=0)))
 
 
 def _pulled_params(query: PageQuery, targets: list[int], now: datetime) -> dict[str, Any]:
@@ -211,15 +214,16 @@ def _page_rows() -> Any:
             .where(statuses.c.id.in_(bindparam("ids", expanding=True))).cte("page"))
 
 
-def _nested_rows(*parts: Any) -> Any:
-    """Part 2: the probe columns of what the rows of `parts` (CTEs with reblog_of_id and
-    quote_of_id) repost or quote, so that the renderer needs no probe of its own for them
-    (queries/status_docs.py probe; a repost's original author is also what hides it). One
-    level: deeper nesting (a repost of a quote) is left to the renderer."""
+def nested_rows(*parts: Any, pad: int = 1) -> Any:
+    """Part 2: the probe columns of what the rows of `parts` (CTEs of probe columns) repost
+    or quote, then `pad` NULLs (to match the other parts' columns). The renderer then needs
+    no probe of its own for them (queries/status_docs.py probe), and a repost's original
+    author, which can hide it, comes with them. One level: deeper nesting (a repost of a
+    quote) is left to the renderer."""
     refs = union_all(*(select(p.c[col]) for p in parts for col in ("reblog_of_id",
                                                                      "quote_of_id")))
     nested, author = statuses.alias("nested"), accounts.alias("nested_author")
-    return (select(literal(2, Integer), *probe_columns(nested, author), null())
+    return (select(literal(2, Integer), *probe_columns(nested, author), *[null()] * pad)
             .select_from(nested.join(author, author_join(nested, author)))
             .where(nested.c.id.in_(refs)))
 
@@ -227,19 +231,19 @@ def _nested_rows(*parts: Any) -> Any:
 @functools.cache
 def _existing_and_pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     """The page's rows (part 0: probe columns, visibility), _pulled's (part 1, visibility
-    NULL) and what either reposts or quotes (part 2, _nested_rows)."""
+    NULL) and what either reposts or quotes (part 2, nested_rows)."""
     page = _page_rows()
     pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
     return Hot(union_all(
         select(literal(0, Integer).label("part"), *page.c),
         select(literal(1, Integer), *pulled.c, null()),
-        _nested_rows(page, pulled)))
+        nested_rows(page, pulled)))
 
 
 # The page's rows (part 0) and what they repost or quote (part 2).
 _page = _page_rows()
 _EXISTING = Hot(union_all(select(literal(0, Integer).label("part"), *_page.c),
-                          _nested_rows(_page)))
+                          nested_rows(_page)))
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
     .where(status_mentions.c.account_id == bindparam("viewer"),
