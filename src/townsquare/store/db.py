@@ -133,13 +133,15 @@ def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]) ->
 SQLITE_POOL = 32  # SQLite connections kept open (and as many more opened under a burst)
 # Idle read connections a process keeps checked out for its next reads. On PostgreSQL a
 # request holds its connection across its awaits, so as many are in use as requests are in
-# flight; beyond the pool, SQLAlchemy opens a connection and closes it after use (a new
-# PostgreSQL backend per request: 1.9 ms of server CPU per home page at 16 in flight).
+# flight. Every connection the pool opens is kept (no overflow): an overflow connection is
+# closed after use, and the next burst starts a PostgreSQL backend per request (1.9 ms of
+# server CPU per home page at 16 in flight; at 64 in flight, more than half the CPU of a
+# home page on the 100k network). Requests beyond the pool wait for a connection.
 READERS_KEPT = 16
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 24) -> None:
+    def __init__(self, url: str, *, pool_size: int = 48) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.is_sqlite = self.dialect == "sqlite"
@@ -158,7 +160,7 @@ class Database:
             # SQLite connection costs little; its page cache grows only with what it reads.
             kwargs.update(pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
             # Every statement is prepared once per connection (asyncpg's cache); with the
             # default plan_cache_mode PostgreSQL still planned most of them again on each
             # execution (custom plans: 0.15-0.45 ms each, most of a home page's database
