@@ -69,7 +69,11 @@ def wrk(url: str, path: str, *, connections: int, seconds: int,
     for pct, value, unit in re.findall(r"\s(50|90|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", out):
         lat[f"p{pct}"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, **lat, "non2xx": float(errors.group(1)) if errors else 0.0}
+    # Connect and read errors and timeouts (2 s): such requests are in no latency figure.
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                     out)
+    return {"rps": rps, **lat, "non2xx": float(errors.group(1)) if errors else 0.0,
+            "socket_errors": float(sum(int(x) for x in sock.groups())) if sock else 0.0}
 
 
 class Cluster:

@@ -38,6 +38,9 @@ class Settings:
     max_image_pixels: int = 40_000_000
     preview_size: int = 640
     secret_key: str = ""  # empty = generated once and kept in <data_dir>/secret_key
+    # PostgreSQL connections each process keeps (requests beyond them wait for one): on a
+    # 2-core machine a few busy backends serve more than many (docs/deploy.md).
+    db_pool: int = 16
     # Argon2 parameters: the library defaults are right for production; tests lower them.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536

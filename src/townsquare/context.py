@@ -47,7 +47,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> Context:
     from townsquare.timelines.tuning import Tuning
 
     clock = clock or SystemClock()
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool)
     tuning = Tuning.of(settings)
     # With Redis: jobs on Redis Streams shared by every process, timelines in Redis, and
     # each periodic job's run taken by one worker (jobs/periodic.py).

@@ -141,7 +141,7 @@ READERS_KEPT = 16
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 48) -> None:
+    def __init__(self, url: str, *, pool_size: int = 16) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.is_sqlite = self.dialect == "sqlite"
