@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from townsquare.config import Settings
 from townsquare.context import Context
 
 
@@ -40,3 +41,28 @@ async def test_reads_after_errors_and_cancellations(ctx: Context) -> None:
                 await conn.execute(text("SELECT * FROM no_such_table"))
         assert [await _ping(ctx) for _ in range(20)] == [1] * 20
     assert len(ctx.db._readers) <= 16
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(db_pool=4)  # PostgreSQL: a small pool, to reach its limit at once
+
+
+async def test_a_pool_of_idle_readers_leaves_writes_a_connection(ctx: Context) -> None:
+    """As many reads in flight as the pool holds, then a write: the idle readers kept for
+    the next reads must not take every connection (the post writer waited for one)."""
+    release = asyncio.Event()
+
+    async def read() -> None:
+        async with ctx.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+            await release.wait()
+
+    readers = [asyncio.create_task(read()) for _ in range(4)]
+    await asyncio.sleep(0.2)
+    release.set()
+    await asyncio.gather(*readers)
+    async with asyncio.timeout(5):
+        async with ctx.db.write() as tx:
+            await tx.execute(text("SELECT 1"))
+    assert await _ping(ctx) == 1

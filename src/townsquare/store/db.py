@@ -131,12 +131,13 @@ def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]) ->
 
 
 SQLITE_POOL = 32  # SQLite connections kept open (and as many more opened under a burst)
-# Idle read connections a process keeps checked out for its next reads. On PostgreSQL a
-# request holds its connection across its awaits, so as many are in use as requests are in
-# flight. Every connection the pool opens is kept (no overflow): an overflow connection is
-# closed after use, and the next burst starts a PostgreSQL backend per request (1.9 ms of
-# server CPU per home page at 16 in flight; at 64 in flight, more than half the CPU of a
-# home page on the 100k network). Requests beyond the pool wait for a connection.
+# Idle read connections a process keeps checked out for its next reads: at most half the
+# pool, so that writes always find a connection (a pool held entirely by idle readers left
+# the post writer waiting for one). On PostgreSQL a request holds its connection across its
+# awaits, so as many are in use as requests are in flight. Every connection the pool opens
+# is kept (no overflow): an overflow connection is closed after use, and the next burst
+# starts a PostgreSQL backend per request (1.9 ms of server CPU per home page at 16 in
+# flight). Requests beyond the pool wait for a connection.
 READERS_KEPT = 16
 
 
@@ -171,6 +172,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._readers: list[tuple[AsyncConnection, Any]] = []
+        self._readers_kept = READERS_KEPT if self.is_sqlite else max(1, pool_size // 2)
         self._readers_loop: asyncio.AbstractEventLoop | None = None
         sync_engine = self.engine.sync_engine
         event.listen(sync_engine, "before_cursor_execute", self._count)
@@ -217,7 +219,7 @@ class Database:
         except BaseException:
             await _discard(conn)
             raise
-        if len(self._readers) < READERS_KEPT:
+        if len(self._readers) < self._readers_kept:
             self._readers.append((conn, raw))
         else:
             await conn.close()
