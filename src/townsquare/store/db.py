@@ -131,13 +131,12 @@ def _compiled_positional(statement: Any, dialect: Any, keys: tuple[str, ...]) ->
 
 
 SQLITE_POOL = 32  # SQLite connections kept open (and as many more opened under a burst)
-# Idle read connections a process keeps checked out for its next reads: at most half the
-# pool, so that writes always find a connection (a pool held entirely by idle readers left
-# the post writer waiting for one). On PostgreSQL a request holds its connection across its
-# awaits, so as many are in use as requests are in flight. Every connection the pool opens
-# is kept (no overflow): an overflow connection is closed after use, and the next burst
-# starts a PostgreSQL backend per request (1.9 ms of server CPU per home page at 16 in
-# flight). Requests beyond the pool wait for a connection.
+# Idle read connections a process keeps checked out for its next reads (at most the pool;
+# given back to it while anyone waits for one: Database._connect). On PostgreSQL a request
+# holds its connection across its awaits, so as many are in use as requests are in flight.
+# Every connection the pool opens is kept (no overflow): an overflow connection is closed
+# after use, and the next burst starts a PostgreSQL backend per request (1.9 ms of server
+# CPU per home page at 16 in flight). Requests beyond the pool wait for a connection.
 READERS_KEPT = 16
 
 
@@ -172,7 +171,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._readers: list[tuple[AsyncConnection, Any]] = []
-        self._readers_kept = READERS_KEPT if self.is_sqlite else max(1, pool_size // 2)
+        self._readers_kept = READERS_KEPT if self.is_sqlite else min(READERS_KEPT, pool_size)
+        self._waiting = 0  # connections asked of the pool and not yet given
         self._readers_loop: asyncio.AbstractEventLoop | None = None
         sync_engine = self.engine.sync_engine
         event.listen(sync_engine, "before_cursor_execute", self._count)
@@ -219,7 +219,7 @@ class Database:
         except BaseException:
             await _discard(conn)
             raise
-        if len(self._readers) < self._readers_kept:
+        if len(self._readers) < self._readers_kept and not self._waiting:
             self._readers.append((conn, raw))
         else:
             await conn.close()
@@ -229,18 +229,38 @@ class Database:
         """A write transaction. `off_loop`: its big statements and its commit run on a
         thread (SQLite; see Tx)."""
         lock = self._write_lock if self._write_lock is not None else nullcontext()
-        async with lock, self.engine.connect() as conn:
-            conn.info["write"] = True
-            tx = Tx(conn, off_loop and self.is_sqlite)
+        async with lock:
+            conn = await self._connect(idle_reader=not self.is_sqlite)
             try:
-                async with conn.begin():
-                    yield tx
-                    if tx.off_loop:
-                        await tx._commit_off_loop()
+                conn.info["write"] = True
+                tx = Tx(conn, off_loop and self.is_sqlite)
+                try:
+                    async with conn.begin():
+                        yield tx
+                        if tx.off_loop:
+                            await tx._commit_off_loop()
+                finally:
+                    conn.info.pop("write", None)
             finally:
-                conn.info.pop("write", None)
+                await asyncio.shield(conn.close())
         for fn in tx._after:
             await fn()
+
+    async def _connect(self, *, idle_reader: bool = False) -> AsyncConnection:
+        """A connection from the pool. While one is waited for, released readers go back to
+        the pool instead of being kept: a request that arrives later must not take them
+        ahead of one already waiting (reads waited seconds at 64 requests in flight).
+        `idle_reader`: an idle kept reader will do (a write on PostgreSQL: with the pool
+        all kept as idle readers, nothing would ever be given back for it)."""
+        if idle_reader:
+            kept = self._reader()
+            if kept is not None:
+                return kept[0]
+        self._waiting += 1
+        try:
+            return await self.engine.connect()
+        finally:
+            self._waiting -= 1
 
     async def dispose(self) -> None:
         readers, self._readers = self._readers, []
@@ -294,9 +314,9 @@ class _Read:
 
     async def __aenter__(self) -> AsyncConnection:
         db = self.db
-        kept = db._reader()
+        kept = db._reader() if not db._waiting else None
         if kept is None:
-            conn = await db.engine.connect()
+            conn = await db._connect()
             raw = _sqlite(conn) if db.is_sqlite else None
         else:
             conn, raw = kept
