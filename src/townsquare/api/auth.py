@@ -146,10 +146,12 @@ async def authenticate(request: Request, conn: AsyncConnection | None = None) ->
     return auth
 
 
-async def identity(request: Request, scope: str) -> Identity:
+async def identity(request: Request, scope: str,
+                   conn: AsyncConnection | None = None) -> Identity:
     """A user token with `scope`, from this process's cache when it was seen before, with
     no database read; then `unchecked` is set, and the caller must check the token in its
-    own statement (see Identities). Otherwise read and checked as `require` does."""
+    own statement (see Identities). Otherwise read (on `conn` if given) and checked as
+    `require` does."""
     raw = _bearer(request) if "auth" not in request.state._state else None
     if raw is not None:
         found = identities(ctx_of(request)).get(hash_token(raw))
@@ -158,7 +160,7 @@ async def identity(request: Request, scope: str) -> Identity:
                 raise ApiError(403, f"This action is outside the authorized scopes (needs {scope})")
             return Identity(found.token_id, found.account_id, found.app_id, found.scopes,
                             found.token_id)
-    auth = await require(request, scope)
+    auth = await require(request, scope, conn=conn)
     assert auth.account_id is not None
     return Identity(auth.token_id, auth.account_id, auth.app_id, auth.scopes, None)
 

@@ -4,17 +4,18 @@ account's statuses (/api/v1/accounts/:id/statuses), which is a timeline too."""
 from __future__ import annotations
 
 import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
 from townsquare.api import auth, params
 from townsquare.api.entities import Status
-from townsquare.api.errors import not_found
-from townsquare.api.pagination import link_header, page_of
+from townsquare.api.errors import ApiError, not_found, unauthorized
+from townsquare.api.pagination import Page, link_header, page_of
 from townsquare.api.respond import raw_json
 from townsquare.api.routing import Routes
 from townsquare.queries.accounts import account_row
-from townsquare.queries.status_pages import page_json, render
+from townsquare.queries.status_pages import Viewer, page_json, render
 from townsquare.queries.timelines import (
     AccountFilter,
     PublicFilter,
@@ -25,6 +26,7 @@ from townsquare.queries.timelines import (
 )
 from townsquare.queries.viewer_cache import viewer_cache
 from townsquare.store.probes import Probe
+from townsquare.store.token_check import TokenCheck
 from townsquare.timelines.base import PageQuery
 
 r = Routes()
@@ -62,18 +64,53 @@ class AccountStatusesParams(PageParams):
 async def home(request: Request) -> Response:
     """Home timeline: you and the accounts you follow, newest first."""
     ctx = auth.ctx_of(request)
+    page = page_of(request)
     async with ctx.db.read() as conn:  # one connection for the token and the page
-        viewer = (await auth.require(request, "read:statuses", conn=conn)).viewer
-        assert viewer is not None
-        page = page_of(request)
-        relations = await viewer_cache(ctx.extras).relations(conn, viewer.id,
-                                                             viewer.relations_version)
-        probed: dict[int, Probe] = {}
-        ids = await ctx.timelines.page(conn, PageQuery(
-            viewer.id, page.limit, page.max_id, page.since_id, page.min_id,
-            relations.hidden(ctx.clock.now()), relations.following, probed))
+        found = await _checked_in_page(request, conn, page)
+        if found is None:  # the token read first (not seen before, or relations changed)
+            viewer = (await auth.require(request, "read:statuses", conn=conn)).viewer
+            assert viewer is not None
+            relations = await viewer_cache(ctx.extras).relations(conn, viewer.id,
+                                                                 viewer.relations_version)
+            probed: dict[int, Probe] = {}
+            ids = await ctx.timelines.page(conn, PageQuery(
+                viewer.id, page.limit, page.max_id, page.since_id, page.min_id,
+                relations.hidden(ctx.clock.now()), relations.following, probed))
+        else:
+            viewer, ids, probed = found
         items = await render(ctx, conn, ids, viewer, probed=probed)
     return raw_json(page_json(items), headers=link_header(request, page, ids))
+
+
+async def _checked_in_page(request: Request, conn: AsyncConnection, page: Page
+                           ) -> tuple[Viewer, list[int], dict[int, Probe]] | None:
+    """The page with no token read of its own, when this process has seen the token and
+    has the reader's relations: the token is checked in the page's statement
+    (store/token_check.py), which also gives the reader's cache counters. None when that
+    cannot be done, or when the relations used turn out older than the counter (the caller
+    then reads the token and makes the page again)."""
+    ctx = auth.ctx_of(request)
+    ident = await auth.identity(request, "read:statuses", conn)
+    if ident.unchecked is None:
+        return None
+    relations = viewer_cache(ctx.extras).latest(ident.account_id)
+    if relations is None:
+        return None
+    check = TokenCheck(ident.unchecked)
+    probed: dict[int, Probe] = {}
+    ids = await ctx.timelines.page(conn, PageQuery(
+        ident.account_id, page.limit, page.max_id, page.since_id, page.min_id,
+        relations.hidden(ctx.clock.now()), relations.following, probed, check))
+    if not check.done:
+        await check.run(conn)
+    if not check.live:
+        auth.forget_token(request)
+        raise unauthorized()
+    if check.suspended:
+        raise ApiError(403, "Your account is suspended")
+    if check.relations_version != relations.version:
+        return None
+    return Viewer(ident.account_id, check.relations_version, check.marks_version), ids, probed
 
 
 @r.get("/api/v1/timelines/public", params=PublicParams, response=list[Status])

@@ -120,6 +120,11 @@ class ViewerCache:
             del store[next(iter(store))]  # the oldest entry
         store[viewer_id] = value
 
+    def latest(self, viewer_id: int) -> Relations | None:
+        """The newest relations this process read for the viewer, whatever their version:
+        a caller using them must check the version it reads (api/timelines.py home)."""
+        return self._relations.get(viewer_id)
+
     async def relations(self, conn: AsyncConnection, viewer_id: int, version: int
                         ) -> Relations:
         hit = self._relations.get(viewer_id)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.store.db import Tx
+from townsquare.store.token_check import TokenCheck
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class PageQuery:
     # Given, the store fills it with the version counters of the page's statuses
     # (store/probes.py) when it reads them anyway, for the renderer to check its caches.
     probed: dict[int, Any] | None = None
+    # Given, the store checks this token in the page's first statement (store/token_check.py)
+    # and fills it; a page that ran no statement leaves it not `done`.
+    token: TokenCheck | None = None
 
 
 class HomeTimelines(Protocol):

@@ -256,7 +256,7 @@ class RedisHomeTimelines:
             else:
                 readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
                                                      query.hidden, query.following,
-                                                     query.probed)
+                                                     query.probed, query.token)
             out.extend(i for i in ids if i in readable)
             if len(out) >= want or len(got) < fetch:
                 break

@@ -33,6 +33,7 @@ from townsquare.store.db import Database, Tx
 from townsquare.store.fast import Hot
 from townsquare.store.probes import Probe, author_join, probe_columns
 from townsquare.store.tables import accounts, home_timeline, statuses, users
+from townsquare.store.token_check import TOKEN_PART, token_rows
 from townsquare.store.upsert import insert_ignore
 from townsquare.timelines import truth
 from townsquare.timelines.activity import Activity
@@ -160,11 +161,14 @@ class SqlHomeTimelines:
         rows = await stmt.values(conn, {
             "viewer": query.viewer_id, "now": now, "limit": query.limit,
             "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
+            "token": query.token.token_id if query.token is not None else None,
         })
+        if query.token is not None:
+            query.token.take(rows)
         # Newest first (oldest first with min_id), as the page's own part is ordered.
         ids = sorted((r[1] for r in rows if r[0] == 0), reverse=query.min_id is None)
         if query.probed is not None:
-            query.probed.update((r[1], Probe(*r[1:])) for r in rows)
+            query.probed.update((r[1], Probe(*r[1:])) for r in rows if r[0] != TOKEN_PART)
         if rebuilt:  # not stored yet: filter and page them here
             lo = query.min_id if query.min_id is not None else query.since_id
             window = [i for i in rebuilt if (query.max_id is None or i < query.max_id)
@@ -204,7 +208,8 @@ def _page_statement(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     else:
         stmt = stmt.order_by(h.c.status_id.desc())
     # Part 0, the page (unordered: the caller sorts its ids); part 2, the probes of what it
-    # reposts and quotes, which the renderer would otherwise ask for (truth.py).
+    # reposts and quotes, which the renderer would otherwise ask for (truth.py); part 3, the
+    # token's check (store/token_check.py).
     page = stmt.limit(bindparam("limit")).cte("page")
     return Hot(union_all(select(literal(0, Integer).label("part"), *page.c),
-                         truth.nested_rows(page, pad=0)))
+                         truth.nested_rows(page, pad=0), token_rows(pad=0)))

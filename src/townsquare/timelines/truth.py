@@ -30,6 +30,7 @@ from townsquare.queries.visibility import hidden_account_ids, visible_to
 from townsquare.store.fast import Hot
 from townsquare.store.probes import Probe, author_join, probe_columns
 from townsquare.store.tables import accounts, follows, status_mentions, statuses, users
+from townsquare.store.token_check import TOKEN_PART, TokenCheck, token_rows
 from townsquare.timelines.base import PageQuery
 
 Row = tuple[int, int, int]  # status id, author id, origin author id
@@ -101,8 +102,11 @@ async def pulled_ids(conn: AsyncConnection, query: PageQuery, targets: list[int]
     stmt = _pulled(query.max_id is not None, query.since_id is not None,
                    query.min_id is not None)
     rows = await stmt.values(conn, _pulled_params(query, targets, now))
+    if query.token is not None:
+        query.token.take(rows)
     if query.probed is not None:  # version counters for the renderer (probes.py), theirs
-        query.probed.update((r[1], Probe(*r[1:])) for r in rows)  # and what they nest
+        query.probed.update((r[1], Probe(*r[1:])) for r in rows  # and what they nest
+                            if r[0] != TOKEN_PART)
     return sorted((r[1] for r in rows if r[0] == 1), reverse=query.min_id is None)
 
 
@@ -125,31 +129,37 @@ def _pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     (unordered: the caller sorts its ids); part 2, what it reposts and quotes."""
     pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
     return Hot(union_all(select(literal(1, Integer).label("part"), *pulled.c),
-                         nested_rows(pulled, pad=0)))
+                         nested_rows(pulled, pad=0), token_rows(pad=0)))
 
 
 def _pulled_params(query: PageQuery, targets: list[int], now: datetime) -> dict[str, Any]:
     return {"viewer": query.viewer_id, "now": now, "targets": targets, "limit": query.limit,
-            "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id}
+            "max_id": query.max_id, "since_id": query.since_id, "min_id": query.min_id,
+            "token": query.token.token_id if query.token is not None else None}
 
 
 async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
                         now: datetime, hidden: frozenset[int] | None = None,
                         following: frozenset[int] | None = None,
-                        probed: dict[int, Any] | None = None) -> set[int]:
+                        probed: dict[int, Any] | None = None,
+                        token: TokenCheck | None = None) -> set[int]:
     """The ids (from Redis) that still exist and the viewer may see, authors not hidden.
 
     With the reader's `hidden` and `following` accounts (from their cached relations), the
     database is only asked which posts exist and by whom, by primary key, and the rule of
     model/visibility.py is applied here; mentions are looked up only for followers-only or
     direct posts that need them. That lookup also reads the version counters (store/probes.py)
-    of the posts and of what they repost or quote, put into `probed` when given."""
+    of the posts and of what they repost or quote, put into `probed` when given, and checks
+    `token` when given (store/token_check.py)."""
     if not ids:
         return set()
     if hidden is None or following is None:
         rows = await _readable().all(conn, {"viewer": viewer_id, "now": now, "ids": ids})
         return {r for (r,) in rows}
-    found = await _EXISTING.values(conn, {"ids": ids})
+    found = await _EXISTING.values(conn, {"ids": ids,
+                                          "token": token.token_id if token else None})
+    if token is not None:
+        token.take(found)
     return await _readable_of(conn, viewer_id, [r[1:] for r in found if r[0] == 0],
                               _nested(found), hidden, following, probed)
 
@@ -193,11 +203,13 @@ async def readable_and_pulled(conn: AsyncConnection, query: PageQuery, ids: list
     assert query.hidden is not None and query.following is not None
     if not ids or not targets:
         return (await keep_readable(conn, query.viewer_id, ids, now, query.hidden,
-                                    query.following, query.probed),
+                                    query.following, query.probed, query.token),
                 await pulled_ids(conn, query, targets, now))
     stmt = _existing_and_pulled(query.max_id is not None, query.since_id is not None,
                                 query.min_id is not None)
     rows = await stmt.values(conn, {**_pulled_params(query, targets, now), "ids": ids})
+    if query.token is not None:
+        query.token.take(rows)
     existing = [r[1:] for r in rows if r[0] == 0]
     pulled = [r[1:7] for r in rows if r[0] == 1]
     if query.probed is not None:
@@ -231,19 +243,20 @@ def nested_rows(*parts: Any, pad: int = 1) -> Any:
 @functools.cache
 def _existing_and_pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
     """The page's rows (part 0: probe columns, visibility), _pulled's (part 1, visibility
-    NULL) and what either reposts or quotes (part 2, nested_rows)."""
+    NULL), what either reposts or quotes (part 2, nested_rows) and the token's check (part 3,
+    store/token_check.py)."""
     page = _page_rows()
     pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
     return Hot(union_all(
         select(literal(0, Integer).label("part"), *page.c),
         select(literal(1, Integer), *pulled.c, null()),
-        nested_rows(page, pulled)))
+        nested_rows(page, pulled), token_rows(pad=1)))
 
 
-# The page's rows (part 0) and what they repost or quote (part 2).
+# The page's rows (part 0), what they repost or quote (part 2), the token's check (part 3).
 _page = _page_rows()
 _EXISTING = Hot(union_all(select(literal(0, Integer).label("part"), *_page.c),
-                          nested_rows(_page)))
+                          nested_rows(_page), token_rows(pad=1)))
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
     .where(status_mentions.c.account_id == bindparam("viewer"),
