@@ -55,9 +55,9 @@ class TokenCheck:
 
 
 def token_rows(pad: int) -> Any:
-    """TOKEN_PART, token id, relations_version, NULL, suspended (0/1), marks_version, then
-    `pad` NULLs: the probe columns' places (id, version, account_id, author_version,
-    reblog_of_id) and the page's extra ones."""
+    """TOKEN_PART; token id, relations_version, NULL, suspended (0/1), marks_version, NULL
+    in the probe columns' places (id, version, account_id, author_version, reblog_of_id,
+    quote_of_id); then `pad` NULLs for the page's extra columns."""
     return (select(literal(TOKEN_PART, Integer), *_columns(), *[null()] * pad)
             .select_from(_FROM).where(*_WHERE))
 

@@ -54,8 +54,8 @@ class PageQuery:
     # Given, the store fills it with the version counters of the page's statuses
     # (store/probes.py) when it reads them anyway, for the renderer to check its caches.
     probed: dict[int, Any] | None = None
-    # Given, the store checks this token in the page's first statement (store/token_check.py)
-    # and fills it; a page that ran no statement leaves it not `done`.
+    # Given, the store checks this token in the statements it runs for the page
+    # (store/token_check.py) and fills it; a page that ran none leaves it not `done`.
     token: TokenCheck | None = None
 
 
