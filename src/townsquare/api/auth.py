@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -158,8 +159,7 @@ async def identity(request: Request, scope: str,
         if found is not None:
             if not scope_rules.allows(found.scopes, scope):
                 raise ApiError(403, f"This action is outside the authorized scopes (needs {scope})")
-            return Identity(found.token_id, found.account_id, found.app_id, found.scopes,
-                            found.token_id)
+            return dataclasses.replace(found, unchecked=found.token_id)
     auth = await require(request, scope, conn=conn)
     assert auth.account_id is not None
     return Identity(auth.token_id, auth.account_id, auth.app_id, auth.scopes, None)

@@ -180,7 +180,7 @@ async def _readable_of(conn: AsyncConnection, viewer_id: int, rows: Any,
         probed.update(nested)
     for row in rows:
         sid, _version, author, _author_version, reblog, _quote, visibility = row
-        origin = nested[reblog].account_id if reblog is not None and reblog in nested else None
+        origin = nested[reblog].account_id if reblog in nested else None
         if author in hidden or (origin is not None and origin in hidden):
             continue
         if probed is not None:
