@@ -143,8 +143,11 @@ def test_the_log_keeps_every_candidate_and_replays_in_both_formats(cs: list[Cand
     assert cols["status_id"] == [c.status_id for c in cs]
     assert cols["social_proof"] == [c.social_proof for c in cs]
     assert replay(log).identical
-    # logs stored as JSON (before MessagePack) read the same
+    # logs stored as JSON (before MessagePack), and MessagePack in zlib (before LZ4), read
+    # the same
+    assert blob[:4] == b"\x04\x22\x4d\x18"  # an LZ4 frame
     assert decode_log(zlib.compress(msgspec.json.encode(log))) == log
+    assert decode_log(zlib.compress(msgspec.msgpack.encode(log), 1)) == log
     # logs written before the columns: a row per candidate
     old = {**log, "candidates": [c.to_row() for c in cs]}
     old = msgspec.json.decode(msgspec.json.encode(old))

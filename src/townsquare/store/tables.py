@@ -405,7 +405,7 @@ served_feeds = Table(
     Column("weights_digest", String(16), nullable=False),
     Column("previous_id", BigInteger, nullable=True),  # the page before, for "next page"
     Column("status_ids", JSON, nullable=False),
-    Column("log", LargeBinary, nullable=False),  # zlib-compressed JSON (algorithm/replay.py)
+    Column("log", LargeBinary, nullable=False),  # LZ4-framed MessagePack (algorithm/replay.py)
     _ts("served_at"),
     Index("ix_served_feeds_account_id_id", "account_id", "id"),
 )
