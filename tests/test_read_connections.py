@@ -66,33 +66,3 @@ async def test_a_pool_of_idle_readers_leaves_writes_a_connection(ctx: Context) -
         async with ctx.db.write() as tx:
             await tx.execute(text("SELECT 1"))
     assert await _ping(ctx) == 1
-
-
-async def test_a_spare_reader_only_while_the_pool_is_idle(ctx: Context) -> None:
-    """Database.spare_read: a second connection beside the caller's on PostgreSQL while no
-    other read is in flight, never one that would wait (the pool here holds 4)."""
-    async with ctx.db.read() as first:
-        spare = ctx.db.spare_read()
-        if ctx.db.is_sqlite:
-            assert spare is None
-            return
-        assert spare is not None
-        async with spare as second:
-            assert second is not first
-            assert (await second.execute(text("SELECT 2"))).scalar_one() == 2
-            assert ctx.db.spare_read() is None  # two in use: the machine is busy enough
-        assert (await first.execute(text("SELECT 1"))).scalar_one() == 1
-    release = asyncio.Event()
-
-    async def read() -> None:
-        async with ctx.db.read() as conn:
-            await conn.execute(text("SELECT 1"))
-            await release.wait()
-
-    readers = [asyncio.create_task(read()) for _ in range(4)]  # the whole pool
-    await asyncio.sleep(0.2)
-    assert ctx.db.spare_read() is None
-    assert ctx.db.spare_read(idle_below=99) is None  # none free: never waits for one
-    release.set()
-    await asyncio.gather(*readers)
-    assert ctx.db.spare_read() is not None

@@ -25,14 +25,6 @@ A page costs two statements (three while a detected campaign is active):
    first in SOURCES).
 3. while a campaign is active: its members' likes and reposts of the candidates, so that a
    campaign counts once.
-On PostgreSQL, when the pool has a connection free, statement 2 runs as two at once on two
-connections (`split`): the community source's rows on one, every other source on the other,
-which also returns the social proof of the community source's posts (its proof counts are
-read from the follows' likes the other statement reads anyway). A heavy page's statement
-was ~25 ms of one backend; split, the two take ~16 and ~10 ms side by side (more CPU in all,
-since both plan and look up the viewer's signals: a page's latency traded for ~15% more of
-PostgreSQL's time, and only while connections are free). Results are identical (the test
-against the reference runs both), but for a like landing between the two snapshots.
 The statements are built once per database dialect, id lists bound as one parameter each
 (store/arrays.py). On PostgreSQL the in-network source is a LATERAL probe of the
 (account_id, id) index per followed account, instead of letting the planner walk the whole
@@ -41,10 +33,8 @@ window backwards hoping to stop early (SETTINGS: the read transaction's settings
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,7 +71,6 @@ from townsquare.model.ids import id_floor
 from townsquare.queries.notes import has_helpful_note
 from townsquare.queries.visibility import hidden_account_ids
 from townsquare.store.arrays import member_of
-from townsquare.store.db import Database
 from townsquare.store.fast import Hot
 from townsquare.store.tables import (
     account_recommendation_optouts,
@@ -100,8 +89,6 @@ from townsquare.store.tables_integrity import integrity_campaign_members, integr
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps the first
-_PROOF_ONLY = len(SOURCES)  # src of the split statement's rows that carry only a proof count
-_SRC, _PROOF = 8, 9  # columns of the sources statement's rows
 # PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)):
 # - no parallel workers: a page is a few thousand index probes, and workers take longer to
 #   start (5-15 ms here) than they save;
@@ -119,10 +106,8 @@ _VISIBLE = ("public", "unlisted", "private")  # what a follower may be shown
 
 async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights, *,
                  sources: tuple[str, ...] = ("in_network", "social_proof", "community"),
-                 tag_names: tuple[str, ...] = (), db: Database | None = None
-                 ) -> list[Candidate]:
-    """The candidates of one page, newest first. `db`: where to find a second connection
-    for the split statements (module doc); without it, or none free, one statement."""
+                 tag_names: tuple[str, ...] = ()) -> list[Candidate]:
+    """The candidates of one page, newest first."""
     unknown = set(sources) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown sources {sorted(unknown)}")
@@ -134,59 +119,17 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
     # Hashtags only matter to a feed that filters by them (feeds.keep); reading them costs a
     # probe per candidate, so For you does not. The community feature is only scored when
     # the community source is asked for.
-    with_tags, with_community = bool(tag_names), "community" in sources
-    params = {
+    rows = await q.sources(wanted, with_tags=bool(tag_names),
+                           with_community="community" in sources).values(conn, {
         **_params(viewer_id, now, w), "in_network_limit": cfg["in_network_limit"],
         "social_proof_min_follows": cfg["social_proof_min_follows"],
         "social_proof_limit": cfg["social_proof_limit"], "community_limit": cfg["community_limit"],
-        "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]}
-    spare = (db.spare_read() if db is not None and q.serial is not None
-             and "community" in wanted and len(wanted) > 1 else None)
-    if spare is None:
-        rows = await q.sources(wanted, with_tags=with_tags,
-                               with_community=with_community).values(conn, params)
-    else:
-        rows = await _split(conn, spare, q, wanted, with_tags, with_community, params)
+        "tags_limit": cfg["tags_limit"], "tag_names": [t.lower() for t in tag_names]})
     if not rows:
         return []
     if campaign:
         return await _with_campaigns(conn, q, viewer_id, campaign, rows, q.epoch)
     return _candidates(rows, q.epoch)
-
-
-async def _split(conn: AsyncConnection, spare: AbstractAsyncContextManager[AsyncConnection],
-                 q: _Statements, wanted: tuple[str, ...], with_tags: bool,
-                 with_community: bool, params: dict[str, Any]) -> list[Sequence[Any]]:
-    """The sources statement's rows from two statements run at once (module doc): the
-    community source on the spare connection, the others (and the community posts' social
-    proof) on `conn`; merged newest first, a post's best source first, as one statement
-    returns them."""
-    others = tuple(s for s in wanted if s != "community")
-
-    async def community() -> Sequence[Sequence[Any]]:
-        async with spare as second:
-            assert q.serial is not None
-            await second.execute(q.serial)
-            return await q.sources(("community",), with_tags=with_tags,
-                                   with_community=with_community,
-                                   proof="none").values(second, params)
-
-    theirs, found = await asyncio.gather(
-        q.sources(others, with_tags=with_tags, with_community=with_community,
-                  proof="with_community").values(conn, params),
-        community())
-    proof = {r[0]: r[_PROOF] for r in theirs if r[_SRC] == _PROOF_ONLY}
-    rows: list[Sequence[Any]] = [r for r in theirs if r[_SRC] != _PROOF_ONLY]
-    for r in found:
-        row = list(r)
-        row[_PROOF] = proof.get(row[0], 0)
-        rows.append(row)
-    rows.sort(key=_newest_best_source)
-    return rows
-
-
-def _newest_best_source(row: Sequence[Any]) -> tuple[int, int]:
-    return (-row[0], row[_SRC])
 
 
 async def refresh(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights,
@@ -325,12 +268,11 @@ class _Statements:
                 with_tags, with_community, self._dialect, self._among))
         return self._source_cache[key]
 
-    def sources(self, wanted: tuple[str, ...], *, with_tags: bool, with_community: bool,
-                proof: str = "counted") -> Hot:
-        key = (*wanted, str(with_tags), str(with_community), proof)
+    def sources(self, wanted: tuple[str, ...], *, with_tags: bool, with_community: bool) -> Hot:
+        key = (*wanted, str(with_tags), str(with_community))
         if key not in self._source_cache:
             self._source_cache[key] = Hot(_sources_statement(
-                wanted, with_tags, with_community, self._dialect, self._among, proof))
+                wanted, with_tags, with_community, self._dialect, self._among))
         return self._source_cache[key]
 
 
@@ -430,8 +372,7 @@ def _about_authors(viewer: Any) -> tuple[Any, Any]:
 
 
 def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community: bool,
-                       dialect: str, among: Callable[..., Any], proof_mode: str = "counted"
-                       ) -> Any:
+                       dialect: str, among: Callable[..., Any]) -> Any:
     """The candidates a viewer may be shown, from every source in `wanted`, each under its
     own limit, newest first and a post's best source first: id, account_id, created_at
     (seconds since the epoch on PostgreSQL, a datetime elsewhere), in_reply_to_id,
@@ -440,12 +381,7 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
     follows the author); interactions, more, less (the viewer's past interactions with the
     author and "show more / less" about them); community (the viewer's interest in the
     author's communities, only `with_community`; NULL for none);
-    noted (a helpful note is attached); tag_names (space-separated, only `with_tags`).
-
-    `proof_mode` (the split statements, module doc): "counted" as above; "none" leaves
-    proof 0 (the community half); "with_community" adds, unordered, a row per post the
-    community source would pick that followed accounts liked or reposted: its id, src
-    _PROOF_ONLY and its proof, every other column NULL."""
+    noted (a helpful note is attached); tag_names (space-separated, only `with_tags`)."""
     viewer: Any = bindparam("viewer")
     floor: Any = bindparam("floor")
     original = and_(statuses.c.reblog_of_id.is_(None), statuses.c.id >= floor)
@@ -491,16 +427,8 @@ def _sources_statement(wanted: tuple[str, ...], with_tags: bool, with_community:
 
     found = union_all(*(select(*sub.c, literal(_SOURCE_RANK[name], Integer).label("src"))
                         for name in wanted for sub in [parts[name].subquery()])).subquery("u")
-    shown = _shown(found, proof.c.n if proof_mode != "none" else literal(0, Integer),
-                   proof if proof_mode != "none" else None, top if with_community else None,
-                   with_tags, dialect, followed_known=found.c.src == _SOURCE_RANK["in_network"],
-                   ordered=proof_mode != "with_community")
-    if proof_mode != "with_community":
-        return shown
-    blank = [null()] * 7
-    return union_all(shown, select(
-        picked.c.status_id, *blank, literal(_PROOF_ONLY, Integer), proof.c.n, *blank)
-        .select_from(picked.join(proof, proof.c.sid == picked.c.status_id)))
+    return _shown(found, proof.c.n, proof, top if with_community else None, with_tags, dialect,
+                  followed_known=found.c.src == _SOURCE_RANK["in_network"])
 
 
 def _refresh_statement(with_tags: bool, with_community: bool, dialect: str,
@@ -516,7 +444,7 @@ def _refresh_statement(with_tags: bool, with_community: bool, dialect: str,
 
 
 def _shown(found: Any, proof_n: Any, proof: Any, top: Any, with_tags: bool,
-           dialect: str, followed_known: Any = None, ordered: bool = True) -> Any:
+           dialect: str, followed_known: Any = None) -> Any:
     """The rows of `found` (statuses rows with their src) that the viewer may be shown, with
     everything the ranking needs about each (the columns of _sources_statement).
     `followed_known`: a condition on `found` true where the source already knows the viewer
@@ -578,7 +506,7 @@ def _shown(found: Any, proof_n: Any, proof: Any, top: Any, with_tags: bool,
                  if with_tags else cast(null(), String))
     created = (untyped(cast(extract("epoch", found.c.created_at), Float))
                if dialect == "postgresql" else found.c.created_at)
-    shown = (select(
+    return (select(
         found.c.id, found.c.account_id, created.label("created_at"),
         found.c.in_reply_to_id, found.c.favourites_count, found.c.reblogs_count,
         found.c.replies_count, found.c.language, found.c.src,
@@ -590,8 +518,8 @@ def _shown(found: Any, proof_n: Any, proof: Any, top: Any, with_tags: bool,
         tag_names.label("tag_names"))
         .select_from(joins)
         .where(found.c.account_id != viewer, found.c.account_id.not_in(select(hidden.c.aid)),
-               may_see))
-    return shown.order_by(found.c.id.desc(), found.c.src) if ordered else shown
+               may_see)
+        .order_by(found.c.id.desc(), found.c.src))
 
 
 def untyped(x: Any) -> Any:

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import QueuePool
 
 from townsquare.store import fast, sqlite_inline
 
@@ -173,7 +172,6 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._readers: list[tuple[AsyncConnection, Any]] = []
         self._readers_kept = READERS_KEPT if self.is_sqlite else min(READERS_KEPT, pool_size)
-        self._pool_size = pool_size
         self._waiting = 0  # connections asked of the pool and not yet given
         self._readers_loop: asyncio.AbstractEventLoop | None = None
         sync_engine = self.engine.sync_engine
@@ -204,23 +202,6 @@ class Database:
         On SQLite the whole read is one snapshot (a deferred BEGIN, sent straight to the
         driver); on PostgreSQL statements run in autocommit unless a statement made through
         SQLAlchemy began a transaction, which is rolled back at the end."""
-        return _Read(self)
-
-    def spare_read(self, idle_below: int = 2) -> _Read | None:
-        """A second read connection for work that can run beside the caller's, or None.
-        Only while fewer than `idle_below` connections are in use (the caller's counts):
-        running a request's statements side by side costs more database CPU in all, worth
-        it for its latency only while the machine has cores to spare. Never waits: a
-        request waiting for a second connection while holding its first could, with every
-        request doing so, hold the whole pool. Only on PostgreSQL (SQLite's reads run on
-        the event loop's thread, one at a time: a second connection runs nothing sooner)."""
-        if self.is_sqlite or self._waiting:
-            return None
-        pool = self.engine.pool
-        assert isinstance(pool, QueuePool)  # PostgreSQL's (AsyncAdaptedQueuePool)
-        in_use = pool.checkedout() - len(self._readers)
-        if in_use >= min(idle_below, self._pool_size):
-            return None
         return _Read(self)
 
     def _reader(self) -> tuple[AsyncConnection, Any] | None:
