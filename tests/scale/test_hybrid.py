@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from tests.scale.world import account, follow, make_inactive, post
+from townsquare.actions.interactions import reblog
+from townsquare.actions.statuses import delete_status
 from townsquare.context import Context
 from townsquare.queries.viewer_cache import viewer_cache
 from townsquare.store.tables import home_timeline, statuses, users
@@ -28,8 +30,8 @@ async def home(ctx: Context, viewer: int, **bounds: int) -> list[int]:
         page = await ctx.timelines.page(conn, PageQuery(viewer, 40, **bounds))
     await ctx.timelines.settle()  # type: ignore[attr-defined]  # rebuild writes, if any
     # The same page as the API asks for it, with the reader's cached relations (the stores
-    # then filter without asking the database, and on Redis read the pulled posts with
-    # the first ids, in one statement).
+    # then filter without asking the database, and on Redis read the big accounts' entries
+    # from their lists in Redis instead of the database).
     async with ctx.db.read() as conn:
         version = (await conn.execute(select(users.c.relations_version).where(
             users.c.account_id == viewer))).scalar_one()
@@ -37,7 +39,8 @@ async def home(ctx: Context, viewer: int, **bounds: int) -> list[int]:
         probed: dict[int, object] = {}
         cached = await ctx.timelines.page(conn, PageQuery(
             viewer, 40, hidden=relations.hidden(ctx.clock.now()),
-            following=relations.following, probed=probed, **bounds))
+            following=relations.following, probed=probed,
+            quiet_reposts=relations.quiet_reposts, **bounds))
     assert cached == page
     assert set(page) <= set(probed)  # the renderer gets every post's counters
     return page
@@ -90,6 +93,43 @@ async def test_push_pull_and_rebuild_give_the_same_timeline(ctx: Context) -> Non
     async with ctx.db.read() as conn:
         assert await ctx.timelines.page(conn, PageQuery(pushed, 3, min_id=expected[6])) \
             == expected[3:6]
+
+
+async def test_big_accounts_entries_from_their_lists(ctx: Context) -> None:
+    """A big account's entries are the same from its Redis list as from the database: its
+    reposts only for the readers who want them, its deleted posts gone, its list built
+    again when lost, and paging through them by every bound."""
+    reader, quiet, star, other = [await account(ctx, n) for n in ("reader", "quiet", "star",
+                                                                   "other")]
+    await follow(ctx, reader, star)
+    await follow(ctx, reader, other)
+    await follow(ctx, quiet, star, reblogs=False)
+    for i in range(4):  # above the threshold of 4: the star's posts are merged when read
+        await follow(ctx, await account(ctx, f"fan{i}"), star)
+    assert await home(ctx, reader) == await home(ctx, quiet) == []
+    theirs = await post(ctx, other, "other's")
+    own = [await post(ctx, star, f"star {i}") for i in range(30)]
+    gone = await post(ctx, star, "deleted soon")
+    repost = await reblog(ctx, star, theirs)
+    followers_only = await post(ctx, star, "followers only", visibility="private")
+    await delete_status(ctx, star, gone)
+    await ctx.jobs.drain()
+    expected = [followers_only, repost, *own[::-1], theirs]
+    assert await home(ctx, reader) == expected
+    assert await home(ctx, quiet) == [followers_only, *own[::-1]]
+    assert await home(ctx, reader, max_id=own[20]) == [*own[:20][::-1], theirs]
+    assert await home(ctx, reader, since_id=own[25]) == expected[:6]
+    if hasattr(ctx.timelines, "redis"):
+        lists = ctx.timelines
+        members = await lists.redis.zrange(lists.author_key(star), 0, -1)
+        assert {int(m.split(":")[0]) for m in members} >= {repost, followers_only, *own}
+        await lists.redis.delete(lists.author_key(star))  # lost (evicted, flushed)
+        assert await home(ctx, reader) == expected
+        assert await lists.redis.exists(lists.author_key(star))
+    await ctx.jobs.queue.start()
+    later = await post(ctx, star, "later")  # pushed into the list, which exists again
+    await ctx.jobs.drain()
+    assert (await home(ctx, reader))[:2] == [later, followers_only]
 
 
 async def test_blocks_and_mutes_hide_entries_from_every_source(ctx: Context) -> None:

@@ -75,7 +75,8 @@ async def home(request: Request) -> Response:
             probed: dict[int, Probe] = {}
             ids = await ctx.timelines.page(conn, PageQuery(
                 viewer.id, page.limit, page.max_id, page.since_id, page.min_id,
-                relations.hidden(ctx.clock.now()), relations.following, probed))
+                relations.hidden(ctx.clock.now()), relations.following, probed,
+                quiet_reposts=relations.quiet_reposts))
         else:
             viewer, ids, probed = found
         items = await render(ctx, conn, ids, viewer, probed=probed)
@@ -100,7 +101,8 @@ async def _checked_in_page(request: Request, conn: AsyncConnection, page: Page
     probed: dict[int, Probe] = {}
     ids = await ctx.timelines.page(conn, PageQuery(
         ident.account_id, page.limit, page.max_id, page.since_id, page.min_id,
-        relations.hidden(ctx.clock.now()), relations.following, probed, check))
+        relations.hidden(ctx.clock.now()), relations.following, probed, check,
+        relations.quiet_reposts))
     if not check.done:
         await check.run(conn)
     if not check.live:

@@ -1,9 +1,9 @@
 """What a page of statuses needs to know about its viewer, cached per process and checked on
 every request against the viewer's version counters (store/versions.py), read with the token.
 
-- Relations (whom the viewer follows, who blocks or is blocked by them, whom they mute and
-  until when, when their muted words expire) are valid while `users.relations_version` is
-  unchanged.
+- Relations (whom the viewer follows and whose reposts they do not want, who blocks or is
+  blocked by them, whom they mute and until when, when their muted words expire) are valid
+  while `users.relations_version` is unchanged.
 - Marks (which statuses the viewer liked, reposted, bookmarked, pinned or hid; their poll
   votes) are valid while `users.marks_version` is unchanged; they are read for the statuses
   a page needs that the entry does not know yet.
@@ -48,6 +48,7 @@ class Relations:
     blocked: frozenset[int]  # either direction
     filters_until: tuple[datetime | None, ...]  # each muted-word filter's expiry
     muted: tuple[tuple[int, datetime | None], ...] = ()  # (account, until; None: for good)
+    quiet_reposts: frozenset[int] = frozenset()  # followed, their reposts not wanted
 
     def has_filters(self, now: datetime) -> bool:
         return any(t is None or t > now for t in self.filters_until)
@@ -85,6 +86,8 @@ RELATIONS_QUERY = Hot(union_all(
     select(literal("M"), mutes.c.target_account_id, mutes.c.expires_at)
     .where(mutes.c.account_id == _V),
     select(literal("X"), filters.c.id, filters.c.expires_at).where(filters.c.account_id == _V),
+    select(literal("R"), follows.c.target_account_id, _NO_TIME)
+    .where(follows.c.account_id == _V, follows.c.show_reblogs.is_(False)),
 ))
 
 _S: Any = bindparam("sids", expanding=True)
@@ -134,6 +137,7 @@ class ViewerCache:
         blocked: set[int] = set()
         muted: list[tuple[int, datetime | None]] = []
         until: list[datetime | None] = []
+        quiet: set[int] = set()
         for k, a, t in await RELATIONS_QUERY.all(conn, {"viewer": viewer_id}):
             if k == "F":
                 following.add(a)
@@ -141,10 +145,12 @@ class ViewerCache:
                 blocked.add(a)
             elif k == "M":
                 muted.append((a, utc(t) if t is not None else None))
+            elif k == "R":
+                quiet.add(a)
             else:
                 until.append(utc(t) if t is not None else None)
         found = Relations(version, frozenset(following), frozenset(blocked), tuple(until),
-                          tuple(muted))
+                          tuple(muted), frozenset(quiet))
         if hit is None or hit.version < version:
             self._keep(self._relations, viewer_id, found)
         return found

@@ -57,6 +57,10 @@ class PageQuery:
     # Given, the store checks this token in the statements it runs for the page
     # (store/token_check.py) and fills it; a page that ran none leaves it not `done`.
     token: TokenCheck | None = None
+    # Followed accounts whose reposts the reader does not want (follows.show_reblogs false),
+    # from the same cached relations: with `hidden` and `following`, lets a store read the
+    # pages of big accounts without asking the database who they are.
+    quiet_reposts: frozenset[int] | None = None
 
 
 class HomeTimelines(Protocol):

@@ -7,6 +7,16 @@ the author and mentioned readers at once, followers by fan-out jobs in batches o
 `batch_size`. Pushes only touch timelines that exist; a missing one (never built, expired
 after the inactive period, Redis flushed or restarted) is rebuilt from the database on read,
 and a returning inactive user's is topped up the same way. The database stays the truth.
+
+Accounts at or above the fan-out threshold are not pushed to their followers: their posts
+are merged into each follower's page at read time (hybrid fan-out). Each keeps its own list
+of the entries a follower's timeline would get from it (`au:<id>`, same members, same cap),
+pushed to on every post while it exists and built from the database when a reader finds it
+missing, so that a page reads the big accounts' entries in the same Redis round trip as the
+reader's own and checks them with its own ids, instead of asking the database for every big
+account's newest posts on every page (Twitter's read-time merge, from a cache of each
+author's recent posts). That needs the reader's cached relations (PageQuery: whom they
+follow, hide, and whose reposts they do not want); without them the database is asked.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.jobs.runner import JobRunner
@@ -67,6 +77,20 @@ _FOLLOWERS = Hot(
                "since", type_=users.c.created_at.type)))
 
 
+# An author's entries as their followers get them (truth._followee_posts without the
+# reader's show_reblogs, which the page applies): not direct, newest first.
+_AUTHOR_ROWS = Hot(truth.entries(and_(statuses.c.account_id == bindparam("author"),
+                                      statuses.c.visibility != "direct"))
+                   .order_by(statuses.c.id.desc()).limit(bindparam("cap")))
+
+
+def _wanted(m: str, quiet: frozenset[int]) -> bool:
+    """Whether a big account's entry belongs in the reader's page: not a repost by an
+    account whose reposts the reader turned off."""
+    _, author, origin = m.split(":")
+    return author == origin or int(author) not in quiet
+
+
 def member(status_id: int, author_id: int, origin_author_id: int) -> str:
     return f"{status_id:020d}:{author_id}:{origin_author_id}"
 
@@ -93,6 +117,10 @@ class RedisHomeTimelines:
     def key(self, account_id: int) -> str:
         return f"{self.tuning.redis_prefix}tl:{account_id}"
 
+    def author_key(self, account_id: int) -> str:
+        """The list of an account's entries as its followers get them (module doc)."""
+        return f"{self.tuning.redis_prefix}au:{account_id}"
+
     async def close(self) -> None:
         await self._activity.settle()
         await self.redis.aclose()
@@ -113,22 +141,23 @@ class RedisHomeTimelines:
     async def deliver_many(self, tx: Tx, entries: list[Entry]) -> None:
         """After commit: each entry into its author's (and mentioned readers') timeline in one
         pipelined round trip, then one fan-out job for all the entries pushed to followers."""
-        direct: list[tuple[list[int], str]] = []
+        direct: list[tuple[list[str], str]] = []  # (keys, member)
         fan_out: list[dict[str, Any]] = []
         for e in entries:
             followers = e.followers if e.followers is not None \
                 else await truth.followers_count(tx, e.author_id)
             m = member(e.status_id, e.author_id, e.origin_author_id)
-            direct.append((sorted({e.author_id, *mentioned_readers(e)}), m))
+            direct.append(([self.key(a) for a in sorted({e.author_id, *mentioned_readers(e)})]
+                           + ([self.author_key(e.author_id)] if e.visibility != "direct"
+                              else []), m))
             if pushes_to_followers(e, followers, self.tuning.fanout_threshold):
                 fan_out.append({"member": m, "author_id": e.author_id,
                                 "repost": e.origin_author_id != e.author_id})
 
         async def after() -> None:
             async with self.redis.pipeline(transaction=False) as pipe:
-                for readers, m in direct:
-                    await self._push_script(keys=[self.key(a) for a in readers],
-                                            args=[m, self.tuning.cap], client=pipe)
+                for keys, m in direct:
+                    await self._push_script(keys=keys, args=[m, self.tuning.cap], client=pipe)
                 await pipe.execute()
             if fan_out:
                 await self._jobs.send("timelines.fanout", {"entries": fan_out})
@@ -217,6 +246,22 @@ class RedisHomeTimelines:
             pipe.expire(key, self.ttl)
             await pipe.execute()
 
+    async def rebuild_author(self, conn: AsyncConnection, author_id: int) -> None:
+        """Fill a big account's list from the database, keeping what was pushed meanwhile
+        (the sentinel makes the key exist first, as `rebuild` does)."""
+        key = self.author_key(author_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {SENTINEL: 0})
+            pipe.expire(key, BUILD_GRACE, nx=True)
+            await pipe.execute()
+        rows = await _AUTHOR_ROWS.all(conn, {"author": author_id, "cap": self.tuning.cap})
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if rows:
+                pipe.zadd(key, {member(*row): 0 for row in rows})
+            pipe.zremrangebyrank(key, 0, -(self.tuning.cap + 2))  # the cap plus the sentinel
+            pipe.expire(key, self.ttl)
+            await pipe.execute()
+
     # -- reads ----------------------------------------------------------------------------
 
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
@@ -236,29 +281,41 @@ class RedisHomeTimelines:
         fetch = want + 5
         out: list[int] = []
         big = await self.big.followed_by(conn, query.viewer_id, query.following)
-        pulled: list[int] | None = None  # the big accounts' page, read with the first ids
+        # The big accounts' entries from their lists, read with the reader's (module doc).
+        lists = [self.author_key(a) for a in big] if big and query.hidden is not None \
+            and query.following is not None and query.quiet_reposts is not None else []
+        quiet = query.quiet_reposts or frozenset()
         for attempt in range(4):
             async with self.redis.pipeline(transaction=False) as pipe:
-                if ascending:
-                    pipe.zrangebylex(key, low, high, 0, fetch)
-                else:
-                    pipe.zrevrangebylex(key, high, low, 0, fetch)
-                pipe.expire(key, self.ttl)
-                got, exists = await pipe.execute()
-            if not exists and attempt == 0:
-                await self.rebuild(conn, query.viewer_id)
+                for k in (key, *lists):
+                    if ascending:
+                        pipe.zrangebylex(k, low, high, 0, fetch)
+                    else:
+                        pipe.zrevrangebylex(k, high, low, 0, fetch)
+                    pipe.expire(k, self.ttl)
+                found = await pipe.execute()
+            got: list[str] = found[0]
+            if attempt == 0 and not all(found[1::2]):  # a list missing: built, read again
+                if not found[1]:
+                    await self.rebuild(conn, query.viewer_id)
+                for author, exists in zip(big, found[3::2], strict=False):
+                    if not exists:
+                        await self.rebuild_author(conn, author)
                 continue
+            exhausted = len(got) < fetch
+            if lists:
+                merged = set(got)
+                for entries in found[2::2]:
+                    exhausted = exhausted and len(entries) < fetch
+                    merged.update(m for m in entries if _wanted(m, quiet))
+                got = sorted(merged, reverse=not ascending)[:fetch]
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]
-            if big and pulled is None and query.hidden is not None \
-                    and query.following is not None:
-                readable, pulled = await truth.readable_and_pulled(conn, query, ids, big, now)
-            else:
-                readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
-                                                     query.hidden, query.following,
-                                                     query.probed, query.token)
+            readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
+                                                 query.hidden, query.following,
+                                                 query.probed, query.token)
             out.extend(i for i in ids if i in readable)
-            if len(out) >= want or len(got) < fetch:
+            if len(out) >= want or exhausted or not got:
                 break
             if ascending:
                 low = "(" + got[-1]
@@ -266,8 +323,6 @@ class RedisHomeTimelines:
                 high = "(" + got[-1]
             fetch *= 2
         out = out[:want]
-        if big:
-            if pulled is None:
-                pulled = await truth.pulled_ids(conn, query, big, now)
-            out = merge_pages(out, pulled, query)
+        if big and not lists:  # without the reader's relations: the database's page of them
+            out = merge_pages(out, await truth.pulled_ids(conn, query, big, now), query)
         return list(reversed(out)) if ascending else out

@@ -38,11 +38,11 @@ Row = tuple[int, int, int]  # status id, author id, origin author id
 _origin = statuses.alias("origin")
 
 
-def _entries(where: Any) -> Any:
+def entries(where: Any) -> Any:
     """(id, author, origin author) of statuses matching `where`; reposts name the original's
     author as origin."""
     return (select(statuses.c.id, statuses.c.account_id,
-                   func.coalesce(_origin.c.account_id, statuses.c.account_id))
+                   func.coalesce(_origin.c.account_id, statuses.c.account_id).label("origin"))
             .select_from(statuses.outerjoin(_origin, _origin.c.id == statuses.c.reblog_of_id))
             .where(where))
 
@@ -64,10 +64,10 @@ async def rebuild_rows(conn: AsyncConnection, viewer_id: int, cap: int) -> list[
     """The newest `cap` entries of the viewer's home timeline, as push would have made it."""
     followed = select(follows.c.target_account_id).where(follows.c.account_id == viewer_id)
     parts = [
-        _entries(statuses.c.account_id == viewer_id)
+        entries(statuses.c.account_id == viewer_id)
         .order_by(statuses.c.id.desc()).limit(cap),
-        _entries(_followee_posts(viewer_id, followed)).order_by(statuses.c.id.desc()).limit(cap),
-        _entries(and_(statuses.c.visibility.in_(("private", "direct")),
+        entries(_followee_posts(viewer_id, followed)).order_by(statuses.c.id.desc()).limit(cap),
+        entries(and_(statuses.c.visibility.in_(("private", "direct")),
                       statuses.c.id.in_(select(status_mentions.c.status_id).where(
                           status_mentions.c.account_id == viewer_id))))
         .order_by(statuses.c.id.desc()).limit(cap),
@@ -196,29 +196,6 @@ async def _readable_of(conn: AsyncConnection, viewer_id: int, rows: Any,
     return out
 
 
-async def readable_and_pulled(conn: AsyncConnection, query: PageQuery, ids: list[int],
-                              targets: list[int], now: datetime) -> tuple[set[int], list[int]]:
-    """keep_readable(ids) and pulled_ids(targets) in one statement, one round trip instead of
-    two for a reader who follows big accounts; needs the query's `hidden` and `following`."""
-    assert query.hidden is not None and query.following is not None
-    if not ids or not targets:
-        return (await keep_readable(conn, query.viewer_id, ids, now, query.hidden,
-                                    query.following, query.probed, query.token),
-                await pulled_ids(conn, query, targets, now))
-    stmt = _existing_and_pulled(query.max_id is not None, query.since_id is not None,
-                                query.min_id is not None)
-    rows = await stmt.values(conn, {**_pulled_params(query, targets, now), "ids": ids})
-    if query.token is not None:
-        query.token.take(rows)
-    existing = [r[1:] for r in rows if r[0] == 0]
-    pulled = [r[1:7] for r in rows if r[0] == 1]
-    if query.probed is not None:
-        query.probed.update((r[0], Probe(*r)) for r in pulled)
-    readable = await _readable_of(conn, query.viewer_id, existing, _nested(rows),
-                                  query.hidden, query.following, query.probed)
-    return readable, [r[0] for r in pulled]
-
-
 def _page_rows() -> Any:
     """The statuses `ids` that exist: probe columns and visibility."""
     return (select(*probe_columns(), statuses.c.visibility)
@@ -238,19 +215,6 @@ def nested_rows(*parts: Any, pad: int = 1) -> Any:
     return (select(literal(2, Integer), *probe_columns(nested, author), *[null()] * pad)
             .select_from(nested.join(author, author_join(nested, author)))
             .where(nested.c.id.in_(refs)))
-
-
-@functools.cache
-def _existing_and_pulled(has_max: bool, has_since: bool, has_min: bool) -> Hot:
-    """The page's rows (part 0: probe columns, visibility), _pulled's (part 1, visibility
-    NULL), what either reposts or quotes (part 2, nested_rows) and the token's check (part 3,
-    store/token_check.py)."""
-    page = _page_rows()
-    pulled = _pulled_select(has_max, has_since, has_min).cte("pulled")
-    return Hot(union_all(
-        select(literal(0, Integer).label("part"), *page.c),
-        select(literal(1, Integer), *pulled.c, null()),
-        nested_rows(page, pulled), token_rows(pad=1)))
 
 
 # The page's rows (part 0), what they repost or quote (part 2), the token's check (part 3).
