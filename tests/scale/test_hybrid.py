@@ -132,6 +132,27 @@ async def test_big_accounts_entries_from_their_lists(ctx: Context) -> None:
     assert (await home(ctx, reader))[:2] == [later, followers_only]
 
 
+async def test_a_big_accounts_page_reads_past_reposts_a_reader_turned_off(ctx: Context
+                                                                          ) -> None:
+    """More of a big account's reposts in a row than a page reads, for a reader who turned
+    its reposts off: its older posts still fill the page (each account's newest are read
+    after its filters, in SQL; on Redis the read goes on past what it dropped)."""
+    reader, quiet, star, other = [await account(ctx, n) for n in ("reader", "quiet", "star",
+                                                                   "other")]
+    await follow(ctx, reader, star)
+    await follow(ctx, quiet, star, reblogs=False)
+    for i in range(4):
+        await follow(ctx, await account(ctx, f"fan{i}"), star)
+    await home(ctx, reader)
+    await home(ctx, quiet)
+    own = [await post(ctx, star, f"star {i}") for i in range(3)]
+    theirs = [await post(ctx, other, f"other {i}") for i in range(45)]
+    reposts = [await reblog(ctx, star, t) for t in theirs]
+    await ctx.jobs.drain()
+    assert await home(ctx, quiet) == own[::-1]
+    assert await home(ctx, reader) == reposts[::-1][:40]
+
+
 async def test_blocks_and_mutes_hide_entries_from_every_source(ctx: Context) -> None:
     from townsquare.store.tables import blocks, mutes
 

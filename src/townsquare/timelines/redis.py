@@ -303,24 +303,27 @@ class RedisHomeTimelines:
                         await self.rebuild_author(conn, author)
                 continue
             exhausted = len(got) < fetch
-            if lists:
+            window = got
+            if lists:  # the first `fetch` of every list together; the next read goes on
+                own = set(got)  # from the last of them, whichever list it came from
                 merged = set(got)
                 for entries in found[2::2]:
                     exhausted = exhausted and len(entries) < fetch
-                    merged.update(m for m in entries if _wanted(m, quiet))
-                got = sorted(merged, reverse=not ascending)[:fetch]
+                    merged.update(entries)
+                window = sorted(merged, reverse=not ascending)[:fetch]
+                got = [m for m in window if m in own or _wanted(m, quiet)]
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]
             readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
                                                  query.hidden, query.following,
                                                  query.probed, query.token)
             out.extend(i for i in ids if i in readable)
-            if len(out) >= want or exhausted or not got:
+            if len(out) >= want or exhausted or not window:
                 break
             if ascending:
-                low = "(" + got[-1]
+                low = "(" + window[-1]
             else:
-                high = "(" + got[-1]
+                high = "(" + window[-1]
             fetch *= 2
         out = out[:want]
         if big and not lists:  # without the reader's relations: the database's page of them
