@@ -298,7 +298,7 @@ class RedisHomeTimelines:
             if attempt == 0 and not all(found[1::2]):  # a list missing: built, read again
                 if not found[1]:
                     await self.rebuild(conn, query.viewer_id)
-                for author, exists in zip(big, found[3::2], strict=False):
+                for author, exists in zip(big if lists else [], found[3::2], strict=True):
                     if not exists:
                         await self.rebuild_author(conn, author)
                 continue
