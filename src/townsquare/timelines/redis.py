@@ -22,6 +22,7 @@ follow, hide, and whose reposts they do not want); without them the database is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -233,28 +234,26 @@ class RedisHomeTimelines:
 
     async def rebuild(self, conn: AsyncConnection, viewer_id: int) -> None:
         """Fill the viewer's timeline from the database, keeping what was pushed meanwhile."""
-        key = self.key(viewer_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {SENTINEL: 0})
-            pipe.expire(key, BUILD_GRACE, nx=True)
-            await pipe.execute()
-        rows = await truth.rebuild_rows(conn, viewer_id, self.tuning.cap)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if rows:
-                pipe.zadd(key, {member(*row): 0 for row in rows})
-            pipe.zremrangebyrank(key, 0, -(self.tuning.cap + 2))  # the cap plus the sentinel
-            pipe.expire(key, self.ttl)
-            await pipe.execute()
+        await self._fill(self.key(viewer_id),
+                         lambda: truth.rebuild_rows(conn, viewer_id, self.tuning.cap))
 
     async def rebuild_author(self, conn: AsyncConnection, author_id: int) -> None:
-        """Fill a big account's list from the database, keeping what was pushed meanwhile
-        (the sentinel makes the key exist first, as `rebuild` does)."""
-        key = self.author_key(author_id)
+        """Fill a big account's list from the database, keeping what was pushed meanwhile."""
+        async def rows() -> list[Any]:
+            return list(await _AUTHOR_ROWS.all(conn, {"author": author_id,
+                                                      "cap": self.tuning.cap}))
+
+        await self._fill(self.author_key(author_id), rows)
+
+    async def _fill(self, key: str, read: Callable[[], Awaitable[list[Any]]]) -> None:
+        """`key` filled with the entries `read` gives (status, author, origin author). The
+        key is made to exist first, with a sentinel member, so that pushes racing with the
+        database read land in it and are kept."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {SENTINEL: 0})
             pipe.expire(key, BUILD_GRACE, nx=True)
             await pipe.execute()
-        rows = await _AUTHOR_ROWS.all(conn, {"author": author_id, "cap": self.tuning.cap})
+        rows = await read()
         async with self.redis.pipeline(transaction=True) as pipe:
             if rows:
                 pipe.zadd(key, {member(*row): 0 for row in rows})
