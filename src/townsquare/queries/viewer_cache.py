@@ -76,8 +76,9 @@ def _arm(kind: str, a: Any) -> Any:
 
 
 _NO_TIME: Any = cast(null(), DateTime(timezone=True))
-# Everything a reader's relations hold, in one query: follows and blocks (either way), and
-# the expiry of their mutes and of their muted-word filters.
+# Everything a reader's relations hold, in one query: follows and blocks (either way), the
+# expiry of their mutes and of their muted-word filters, and the follows whose reposts are
+# off (the Redis store reads big accounts' lists without the database: timelines/redis.py).
 RELATIONS_QUERY = Hot(union_all(
     select(literal("F").label("k"), follows.c.target_account_id.label("a"),
            _NO_TIME.label("t")).where(follows.c.account_id == _V),
