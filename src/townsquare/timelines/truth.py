@@ -48,14 +48,20 @@ def entries(where: Any) -> Any:
             .where(where))
 
 
+def as_pushed(s: Any, show_reblogs: Any) -> Any:
+    """A followed account's post `s` as its follower gets it: not direct, and a repost only
+    where the follow's `show_reblogs` (a column) is on."""
+    return and_(s.c.visibility != "direct",
+                or_(s.c.reblog_of_id.is_(None), show_reblogs.is_(True)))
+
+
 def _followee_posts(viewer_id: Any, targets: Any) -> Any:
-    """Posts of followed accounts as pushed: not direct; reposts only where show_reblogs."""
+    """Posts of followed accounts as pushed (as_pushed)."""
     f = follows
     return and_(
-        statuses.c.visibility != "direct",
         select(f.c.id).where(
             f.c.account_id == viewer_id, f.c.target_account_id == statuses.c.account_id,
-            or_(statuses.c.reblog_of_id.is_(None), f.c.show_reblogs.is_(True)),
+            as_pushed(statuses, f.c.show_reblogs),
         ).exists(),
         statuses.c.account_id.in_(targets),
     )
@@ -124,8 +130,7 @@ def _pulled_select(has_max: bool, has_since: bool, has_min: bool, dialect: str) 
 
     def theirs(s: Any, origin: Any) -> Any:
         """Conditions on `s` (statuses) and `origin` (what it reposts) for one target."""
-        return and_(s.c.account_id == tgt.c.aid, s.c.visibility != "direct",
-                    or_(s.c.reblog_of_id.is_(None), tgt.c.show_reblogs.is_(True)),
+        return and_(s.c.account_id == tgt.c.aid, as_pushed(s, tgt.c.show_reblogs),
                     ~s.c.account_id.in_(hidden),
                     or_(origin.c.account_id.is_(None), ~origin.c.account_id.in_(hidden)))
 
