@@ -67,6 +67,44 @@ return 0
 """
 
 
+# A page's read, in one round trip however many lists it merges (redis-py spends more on a
+# command than Redis does). KEYS: the reader's timeline, then the big accounts' lists;
+# ARGV: ascending (1/0), low, high (lex bounds), fetch, ttl, then the ids of the accounts
+# whose reposts the reader turned off. Every key's TTL is renewed (an active reader's lists
+# live on). Returns {missing key indexes (0-based), exhausted (1 when every key gave fewer
+# than `fetch`), the window's last member ('' if none), the members kept}: the window is the
+# first `fetch` of all keys' entries merged in page order; a list's entry is kept unless it
+# is a repost by a quiet account (the reader's own timeline is kept whole).
+READ = """
+local asc = ARGV[1] == '1'
+local low, high, fetch, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local quiet = {}
+for i = 6, #ARGV do quiet[ARGV[i]] = true end
+local missing, exhausted, seen, own, all = {}, 1, {}, {}, {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXPIRE', key, ttl) == 0 then missing[#missing + 1] = i - 1 end
+  local got
+  if asc then got = redis.call('ZRANGEBYLEX', key, low, high, 'LIMIT', 0, fetch)
+  else got = redis.call('ZREVRANGEBYLEX', key, high, low, 'LIMIT', 0, fetch) end
+  if #got >= fetch then exhausted = 0 end
+  for _, m in ipairs(got) do
+    if i == 1 then own[m] = true end
+    if not seen[m] then seen[m] = true; all[#all + 1] = m end
+  end
+end
+if #KEYS > 1 then
+  if asc then table.sort(all) else table.sort(all, function(a, b) return a > b end) end
+end
+local kept, last = {}, ''
+for j = 1, math.min(fetch, #all) do
+  local m = all[j]
+  last = m
+  local author, origin = string.match(m, '^%d+:(%d+):(%d+)$')
+  if own[m] or author == origin or not quiet[author] then kept[#kept + 1] = m end
+end
+return {missing, exhausted, last, kept}
+"""
+
 # The active followers of several authors at once: truth.push_followers_since's rule (active
 # since; reposts only to those who want them, filtered after) for a batch of authors, run on
 # the driver (store/fast.py): prepared once per connection, no transaction around it.
@@ -83,13 +121,6 @@ _FOLLOWERS = Hot(
 _AUTHOR_ROWS = Hot(truth.entries(and_(statuses.c.account_id == bindparam("author"),
                                       statuses.c.visibility != "direct"))
                    .order_by(statuses.c.id.desc()).limit(bindparam("cap")))
-
-
-def _wanted(m: str, quiet: frozenset[int]) -> bool:
-    """Whether a big account's entry belongs in the reader's page: not a repost by an
-    account whose reposts the reader turned off."""
-    _, author, origin = m.split(":")
-    return author == origin or int(author) not in quiet
 
 
 def member(status_id: int, author_id: int, origin_author_id: int) -> str:
@@ -109,6 +140,7 @@ class RedisHomeTimelines:
         self._jobs = jobs
         self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
         self._push_script = self.redis.register_script(PUSH)
+        self._read_script = self.redis.register_script(READ)
         self._activity = Activity(db, clock, self.tuning.inactive_days)
         self.big = BigAccounts(self.tuning.fanout_threshold, db)
         self.ttl = self.tuning.inactive_days * 86400
@@ -283,46 +315,29 @@ class RedisHomeTimelines:
         # The big accounts' entries from their lists, read with the reader's (module doc).
         lists = [self.author_key(a) for a in big] if big and query.hidden is not None \
             and query.following is not None and query.quiet_reposts is not None else []
-        quiet = query.quiet_reposts or frozenset()
+        quiet = sorted(query.quiet_reposts or ())
         for attempt in range(4):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for k in (key, *lists):
-                    if ascending:
-                        pipe.zrangebylex(k, low, high, 0, fetch)
+            missing, exhausted, last, got = await self._read_script(
+                keys=[key, *lists], args=[int(ascending), low, high, fetch, self.ttl, *quiet])
+            if attempt == 0 and missing:  # a list missing: built, read again
+                for index in missing:
+                    if index == 0:
+                        await self.rebuild(conn, query.viewer_id)
                     else:
-                        pipe.zrevrangebylex(k, high, low, 0, fetch)
-                    pipe.expire(k, self.ttl)
-                found = await pipe.execute()
-            got: list[str] = found[0]
-            if attempt == 0 and not all(found[1::2]):  # a list missing: built, read again
-                if not found[1]:
-                    await self.rebuild(conn, query.viewer_id)
-                for author, exists in zip(big if lists else [], found[3::2], strict=True):
-                    if not exists:
-                        await self.rebuild_author(conn, author)
+                        await self.rebuild_author(conn, big[index - 1])
                 continue
-            exhausted = len(got) < fetch
-            window = got
-            if lists:  # the first `fetch` of every list together; the next read goes on
-                own = set(got)  # from the last of them, whichever list it came from
-                merged = set(got)
-                for entries in found[2::2]:
-                    exhausted = exhausted and len(entries) < fetch
-                    merged.update(entries)
-                window = sorted(merged, reverse=not ascending)[:fetch]
-                got = [m for m in window if m in own or _wanted(m, quiet)]
             ids = [int(m.split(":", 1)[0]) for m in got]
             ids = [i for i in ids if i]
             readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
                                                  query.hidden, query.following,
                                                  query.probed, query.token)
             out.extend(i for i in ids if i in readable)
-            if len(out) >= want or exhausted or not window:
+            if len(out) >= want or exhausted or not last:
                 break
             if ascending:
-                low = "(" + window[-1]
+                low = "(" + last
             else:
-                high = "(" + window[-1]
+                high = "(" + last
             fetch *= 2
         out = out[:want]
         if big and not lists:  # without the reader's relations: the database's page of them
