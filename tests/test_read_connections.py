@@ -66,3 +66,67 @@ async def test_a_pool_of_idle_readers_leaves_writes_a_connection(ctx: Context) -
         async with ctx.db.write() as tx:
             await tx.execute(text("SELECT 1"))
     assert await _ping(ctx) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite's pool waits by itself
+async def test_requests_beyond_the_pool_are_handed_connections_in_turn(ctx: Context) -> None:
+    """Ten times the pool in flight: each waits its turn (first come, first served), none
+    is refused, the process never has more connections than the pool, and those cancelled
+    while waiting (or just as a connection was handed to them) lose no connection."""
+    order: list[int] = []
+    gate = asyncio.Event()
+
+    async def read(n: int) -> None:
+        async with ctx.db.read() as conn:
+            order.append(n)
+            assert ctx.db._out <= 4
+            await conn.execute(text("SELECT 1"))
+            await gate.wait()
+
+    first = [asyncio.create_task(read(n)) for n in range(4)]
+    await asyncio.sleep(0.1)
+    waiting = [asyncio.create_task(read(n)) for n in range(4, 40)]
+    await asyncio.sleep(0.1)
+    assert len(ctx.db._waiters) == 36
+    doomed = waiting[::5]  # cancelled while in line
+    for task in doomed:
+        task.cancel()
+    gate.set()
+    await asyncio.gather(*first, *waiting, return_exceptions=True)
+    assert all(t.cancelled() for t in doomed)
+    served = [n for n in order if n >= 4]
+    assert served == sorted(served) and len(served) == 36 - len(doomed)
+    assert ctx.db._out <= 4
+    # Cancelled just as a connection was handed over: the connection goes to the next.
+    held = [await ctx.db._acquire() for _ in range(4)]  # the whole pool
+    unlucky = asyncio.create_task(ctx.db._acquire())
+    lucky = asyncio.create_task(ctx.db._acquire())
+    await asyncio.sleep(0.05)
+    assert len(ctx.db._waiters) == 2
+    assert ctx.db._give(*held[0])  # handed to the first in line ...
+    unlucky.cancel()  # ... cancelled before it ran again
+    with pytest.raises(asyncio.CancelledError):
+        await unlucky
+    assert (await asyncio.wait_for(lucky, 5)) == held[0]
+    for conn, raw in held:
+        await ctx.db._release(conn, raw)
+    assert len(ctx.db._readers) == ctx.db._out == 4 and not ctx.db._waiters
+    async with ctx.db.read() as conn:
+        backends = (await conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = '' AND backend_type = 'client backend'"))).scalar_one()
+    assert backends <= 5  # the pool's four, and the test harness's own at most
+
+
+async def test_a_refused_write_keeps_its_connection(ctx: Context) -> None:
+    """A write rolled back by an error (a refused action) gives its connection back for
+    the next request instead of closing it."""
+    out = ctx.db._out
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            async with ctx.db.write() as tx:
+                await tx.execute(text("SELECT 1"))
+                raise ValueError("refused")
+    assert await _ping(ctx) == 1
+    if not ctx.db.is_sqlite:
+        assert ctx.db._out == max(out, 1) and len(ctx.db._readers) >= 1

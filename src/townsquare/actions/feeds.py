@@ -205,10 +205,9 @@ async def store_communities(ctx: Context, *, known_for: list[tuple[int, int, flo
         # The candidate queries plan by these tables' statistics (a stale estimate turned the
         # community source's index probes into a scan of the whole window: 33 ms for 4); so
         # refresh them now rather than whenever autovacuum gets to it.
-        async with ctx.db.engine.connect() as conn:
-            await conn.execute(text("ANALYZE community_known_for, community_interests, "
-                                    "community_posts"))
-            await conn.commit()
+        async with ctx.db.write() as tx:
+            await tx.execute(text("ANALYZE community_known_for, community_interests, "
+                                  "community_posts"))
     return run_id
 
 
@@ -217,7 +216,6 @@ async def rebuild_community_index(ctx: Context) -> int:
     async with ctx.db.write() as tx:
         n = await community_index.rebuild(tx, ctx.clock.now(), current())
     if ctx.db.engine.dialect.name == "postgresql":
-        async with ctx.db.engine.connect() as conn:
-            await conn.execute(text("ANALYZE community_posts"))
-            await conn.commit()
+        async with ctx.db.write() as tx:
+            await tx.execute(text("ANALYZE community_posts"))
     return n
