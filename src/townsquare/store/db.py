@@ -167,8 +167,15 @@ class Database:
             # execution (custom plans: 0.15-0.45 ms each, most of a home page's database
             # CPU). The queries here are index lookups whose plan does not depend on the
             # values bound, so one generic plan per statement serves.
-            kwargs["connect_args"] = {"server_settings": {"plan_cache_mode":
-                                                          "force_generic_plan"}}
+            # No parallel query: a generic plan that guesses a few thousand rows (the fan-out
+            # job's followers of a batch of authors) gathered them with a parallel worker, a
+            # process started per execution (4-7 ms and a core's share for a statement that
+            # finds ~100 rows; posting on the 100k network ran at half speed). Requests here
+            # are short; the batch jobs that scan are not made faster by one more worker on
+            # two cores.
+            kwargs["connect_args"] = {"server_settings": {
+                "plan_cache_mode": "force_generic_plan",
+                "max_parallel_workers_per_gather": "0"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._readers: list[tuple[AsyncConnection, Any]] = []
