@@ -256,13 +256,13 @@ poll_votes = Table(
 )
 
 
-def _edge(name: str, *extra: Column) -> Table:
+def _edge(name: str, *extra: Column | Index, target_index: bool = True) -> Table:
     """account -> target relations (follows, blocks, mutes...), one row per pair."""
     return Table(
         name, metadata,
         _id(),
         _fk("account_id", "accounts.id"),
-        _fk("target_account_id", "accounts.id", index=True),
+        _fk("target_account_id", "accounts.id", index=target_index),
         *extra,
         _ts(),
         UniqueConstraint("account_id", "target_account_id"),
@@ -270,7 +270,14 @@ def _edge(name: str, *extra: Column) -> Table:
 
 
 follows = _edge("follows", Column("show_reblogs", Boolean, nullable=False, default=True),
-                Column("notify", Boolean, nullable=False, default=False))
+                Column("notify", Boolean, nullable=False, default=False),
+                # An account's followers, read from the index alone (the fan-out of every
+                # post): a follower's row sits on a heap page of its own (rows are in the
+                # order follows were made), so reading 100 followers through a plain index
+                # on the target read 100 pages (migration 0012).
+                Index("ix_follows_target_account_id_account_id_show_reblogs",
+                      "target_account_id", "account_id", "show_reblogs"),
+                target_index=False)
 follow_requests = _edge("follow_requests",
                         Column("show_reblogs", Boolean, nullable=False, default=True),
                         Column("notify", Boolean, nullable=False, default=False))
