@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,6 +46,7 @@ from townsquare.timelines.base import (
     pushes_to_followers,
 )
 from townsquare.timelines.big import BigAccounts
+from townsquare.timelines.redis_wire import RedisWire, Unavailable
 from townsquare.timelines.sql import BACKFILL
 from townsquare.timelines.tuning import Tuning
 
@@ -141,6 +143,8 @@ class RedisHomeTimelines:
         self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
         self._push_script = self.redis.register_script(PUSH)
         self._read_script = self.redis.register_script(READ)
+        self._read_sha = self._read_script.sha
+        self._wire = RedisWire(redis_url)
         self._activity = Activity(db, clock, self.tuning.inactive_days)
         self.big = BigAccounts(self.tuning.fanout_threshold, db)
         self.ttl = self.tuning.inactive_days * 86400
@@ -156,6 +160,7 @@ class RedisHomeTimelines:
 
     async def close(self) -> None:
         await self._activity.settle()
+        self._wire.close()
         await self.redis.aclose()
 
     async def settle(self) -> None:
@@ -295,6 +300,20 @@ class RedisHomeTimelines:
 
     # -- reads ----------------------------------------------------------------------------
 
+    async def _read(self, keys: list[str], args: list[Any]) -> Any:
+        """The READ script's reply: on the shared connection (timelines/redis_wire.py),
+        through redis-py when that cannot carry it or Redis lost the script (a restart),
+        which redis-py loads again."""
+        try:
+            return await self._wire.call("EVALSHA", self._read_sha, len(keys),
+                                         *keys, *args)
+        except Unavailable:
+            pass
+        except ResponseError as exc:
+            if not str(exc).startswith("NOSCRIPT"):
+                raise
+        return await self._read_script(keys=keys, args=args)
+
     async def page(self, conn: AsyncConnection, query: PageQuery) -> list[int]:
         key = self.key(query.viewer_id)
         if await self._activity.touch(conn, query.viewer_id):
@@ -317,8 +336,8 @@ class RedisHomeTimelines:
             and query.following is not None and query.quiet_reposts is not None else []
         quiet = sorted(query.quiet_reposts or ())
         for attempt in range(4):
-            missing, exhausted, last, got = await self._read_script(
-                keys=[key, *lists], args=[int(ascending), low, high, fetch, self.ttl, *quiet])
+            missing, exhausted, last, got = await self._read(
+                [key, *lists], [int(ascending), low, high, fetch, self.ttl, *quiet])
             if attempt == 0 and missing:  # a list missing: built, read again
                 for index in missing:
                     if index == 0:

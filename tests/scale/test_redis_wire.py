@@ -1,0 +1,130 @@
+"""The home page's shared Redis connection (timelines/redis_wire.py), against a real Redis:
+replies matched to their callers under concurrency, the URL's database, errors, a killed
+connection, a caller that times out, and the page's way back to redis-py."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from tests.scale.conftest import redis_url_or_skip
+from tests.scale.test_hybrid import home
+from tests.scale.world import account, follow, post
+from townsquare.context import Context
+from townsquare.timelines import redis_wire
+from townsquare.timelines.redis_wire import RedisWire, Unavailable
+
+
+@pytest.fixture
+async def plain(prefix: str) -> Any:
+    r = aioredis.Redis.from_url(redis_url_or_skip(), decode_responses=True)
+    yield r
+    keys = [k async for k in r.scan_iter(match=prefix + "*")]
+    if keys:
+        await r.delete(*keys)
+    await r.aclose()
+
+
+@pytest.fixture
+def prefix() -> str:
+    import uuid
+
+    return f"tswire:{uuid.uuid4().hex[:8]}:"
+
+
+async def test_replies_reach_their_callers(plain: Any, prefix: str) -> None:
+    wire = RedisWire(redis_url_or_skip())
+    try:
+        assert await wire.call("SET", prefix + "k", "v") == "OK"
+        assert await plain.get(prefix + "k") == "v"  # the URL's database (15), selected
+        replies = await asyncio.gather(*(wire.call("ECHO", f"n{i}") for i in range(500)))
+        assert replies == [f"n{i}" for i in range(500)]
+        with pytest.raises(ResponseError, match="unknown command"):
+            await wire.call("NO_SUCH_COMMAND")
+        assert await wire.call("EVAL", "return {KEYS[1], tonumber(ARGV[1]) + 1, {}}", 1,
+                               "a", 41) == ["a", 42, []]
+    finally:
+        wire.close()
+
+
+async def test_a_killed_connection_is_replaced(plain: Any) -> None:
+    wire = RedisWire(redis_url_or_skip())
+    try:
+        first = await wire.call("CLIENT", "ID")
+        killed = await plain.execute_command("CLIENT", "KILL", "ID", first)
+        assert killed == 1
+        for _ in range(100):  # until the loss reaches this side
+            if wire._proto is None or wire._proto.lost:
+                break
+            await asyncio.sleep(0.01)
+        second = await wire.call("CLIENT", "ID")
+        assert second != first and await wire.call("PING") == "PONG"
+    finally:
+        wire.close()
+
+
+async def test_a_caller_that_gets_no_reply_in_time(plain: Any, prefix: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    wire = RedisWire(redis_url_or_skip())
+    monkeypatch.setattr(redis_wire, "TIMEOUT", 0.2)
+    try:
+        with pytest.raises(Unavailable):
+            await wire.call("BLPOP", prefix + "empty", 2)  # blocks this connection only
+        assert await wire.call("ECHO", "after") == "after"  # a fresh one, in step
+    finally:
+        wire.close()
+
+
+async def test_only_plain_urls() -> None:
+    for url in ("rediss://127.0.0.1:6379/0", "unix:///tmp/no.sock"):
+        with pytest.raises(Unavailable):
+            await RedisWire(url).call("PING")
+
+
+@pytest.mark.parametrize("store", ["redis"])
+async def test_the_page_reads_through_the_wire_and_falls_back(
+        ctx: Context, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    reader, author = await account(ctx, "reader"), await account(ctx, "author")
+    await follow(ctx, reader, author)
+    await home(ctx, reader)
+    posts = [await post(ctx, author, f"p{i}") for i in range(5)]
+    await ctx.jobs.drain()
+    expected = list(reversed(posts))
+    timelines: Any = ctx.timelines
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("redis-py's path was taken")
+
+    with monkeypatch.context() as m:  # the wire alone serves the page
+        m.setattr(timelines, "_read_script", broken)
+        assert await home(ctx, reader) == expected
+    await timelines.redis.script_flush()  # as after a restart: NOSCRIPT, then redis-py loads it
+    assert await home(ctx, reader) == expected
+    with monkeypatch.context() as m:
+        m.setattr(timelines, "_read_script", broken)
+        assert await home(ctx, reader) == expected  # loaded again: the wire serves it
+
+    async def down(*args: Any) -> Any:
+        raise Unavailable("down")
+
+    monkeypatch.setattr(timelines._wire, "call", down)
+    assert await home(ctx, reader) == expected  # redis-py carries it
+
+
+def test_on_the_servers_event_loop() -> None:
+    """uvicorn runs on uvloop, whose transports are not asyncio's classes."""
+    uvloop = pytest.importorskip("uvloop")
+    url = redis_url_or_skip()
+
+    async def main() -> list[Any]:
+        wire = RedisWire(url)
+        try:
+            return list(await asyncio.gather(*(wire.call("ECHO", i) for i in range(64))))
+        finally:
+            wire.close()
+
+    assert uvloop.run(main()) == [str(i) for i in range(64)]
