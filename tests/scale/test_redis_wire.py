@@ -128,3 +128,40 @@ def test_on_the_servers_event_loop() -> None:
             wire.close()
 
     assert uvloop.run(main()) == [str(i) for i in range(64)]
+
+
+@pytest.mark.parametrize("store", ["redis"])
+async def test_a_warm_page_is_one_redis_command_however_many_lists(
+        ctx: Context, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's timeline and every followed big account's list in one script call (two
+    commands per list cost more Python than the page's rendering)."""
+    reader = await account(ctx, "reader")
+    stars = [await account(ctx, f"star{i}") for i in range(3)]
+    fans = [await account(ctx, f"fan{i}") for i in range(4)]
+    for star in stars:
+        await follow(ctx, reader, star)
+        for fan in fans:  # above the threshold of 4
+            await follow(ctx, fan, star)
+    await home(ctx, reader)
+    posts = [await post(ctx, star, f"{star} {i}") for i in range(3) for star in stars]
+    await ctx.jobs.drain()
+    assert await home(ctx, reader) == list(reversed(posts))  # warm: every list built
+
+    timelines: Any = ctx.timelines
+    calls: list[tuple[Any, ...]] = []
+    wire_call = timelines._wire.call
+
+    async def counted(*args: Any) -> Any:
+        calls.append(args)
+        return await wire_call(*args)
+
+    async def other(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"another Redis command: {args}")
+
+    monkeypatch.setattr(timelines._wire, "call", counted)
+    monkeypatch.setattr(timelines.redis, "execute_command", other)
+    assert await home(ctx, reader) == list(reversed(posts))
+    # home() reads the page twice (without and with the reader's cached relations): the
+    # second merges the three lists, in the same single call.
+    assert [c[0] for c in calls] == ["EVALSHA", "EVALSHA"]
+    assert calls[1][2] == 1 + len(stars)  # keys: the reader's timeline and each list
