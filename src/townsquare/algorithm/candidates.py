@@ -89,9 +89,8 @@ from townsquare.store.tables_integrity import integrity_campaign_members, integr
 from townsquare.store.tables_moderation import account_moderation, status_moderation
 
 _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps the first
-# PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)):
-# - no parallel workers: a page is a few thousand index probes, and workers take longer to
-#   start (5-15 ms here) than they save;
+# PostgreSQL settings for a page's read transaction (set_config(..., is_local => true)); no
+# parallel workers is every app connection's setting already (store/db.py):
 # - plans made for each page's values: a generic plan guesses that a page has a few
 #   candidates and an id list ten ids, and joined the viewer's per-author signals to ~1,200
 #   candidates by nested loops (200 ms for a next page); planning per page costs about
@@ -99,8 +98,7 @@ _SOURCE_RANK = {s: i for i, s in enumerate(SOURCES)}  # a post found twice keeps
 # - no Memoize: its cache sits in front of the per-followed-account probes (posts, likes),
 #   each keyed by a different account, so it never hits (0 of 755 for a heavy viewer) and its
 #   bookkeeping cost ~10% of the statement (24.9 -> 22.0 ms median, 40 heavy viewers).
-SETTINGS = (("max_parallel_workers_per_gather", "0"), ("plan_cache_mode", "force_custom_plan"),
-            ("enable_memoize", "off"))
+SETTINGS = (("plan_cache_mode", "force_custom_plan"), ("enable_memoize", "off"))
 _VISIBLE = ("public", "unlisted", "private")  # what a follower may be shown
 
 

@@ -170,7 +170,8 @@ class Database:
             # No parallel query: a generic plan that guesses a few thousand rows (the fan-out
             # job's followers of a batch of authors) gathered them with a parallel worker, a
             # process started per execution (4-7 ms and a core's share for a statement that
-            # finds ~100 rows; posting on the 100k network ran at half speed). Requests here
+            # finds ~100 rows; posting on the 100k network ran at half speed), and workers
+            # took longer to start (5-15 ms) than they saved a For you page. Requests here
             # are short; the batch jobs that scan are not made faster by one more worker on
             # two cores.
             kwargs["connect_args"] = {"server_settings": {
