@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, bindparam, case, cast, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from townsquare.store.arrays import member_of
 from townsquare.store.fast import Hot
 from townsquare.store.tables import accounts, tokens, users
 
@@ -54,12 +55,15 @@ class TokenCheck:
             self._found(row)
 
 
-def token_rows(pad: int) -> Any:
+def token_rows(pad: int, *, many: bool = False) -> Any:
     """TOKEN_PART; token id, relations_version, NULL, suspended (0/1), marks_version, NULL
     in the probe columns' places (id, version, account_id, author_version, reblog_of_id,
-    quote_of_id); then `pad` NULLs for the page's extra columns."""
+    quote_of_id); then `pad` NULLs for the page's extra columns. `many`: one row per live
+    token of the array `:tokens` (PostgreSQL) instead of `:token`'s."""
+    where = ((member_of(tokens.c.id, "tokens", "postgresql"), tokens.c.revoked_at.is_(None))
+             if many else _WHERE)
     return (select(literal(TOKEN_PART, Integer), *_columns(), *[null()] * pad)
-            .select_from(_FROM).where(*_WHERE))
+            .select_from(_FROM).where(*where))
 
 
 def _columns() -> list[Any]:

@@ -146,6 +146,7 @@ class RedisHomeTimelines:
         self._read_sha = self._read_script.sha
         self._wire = RedisWire(redis_url)
         self._activity = Activity(db, clock, self.tuning.inactive_days)
+        self._checks = truth.page_checks(self.tuning.page_checks)
         self.big = BigAccounts(self.tuning.fanout_threshold, db)
         self.ttl = self.tuning.inactive_days * 86400
         jobs.register("timelines.fanout", self._fanout_job)
@@ -349,7 +350,7 @@ class RedisHomeTimelines:
             ids = [i for i in ids if i]
             readable = await truth.keep_readable(conn, query.viewer_id, ids, now,
                                                  query.hidden, query.following,
-                                                 query.probed, query.token)
+                                                 query.probed, query.token, self._checks)
             out.extend(i for i in ids if i in readable)
             if len(out) >= want or exhausted or not last:
                 break

@@ -8,6 +8,7 @@ is pushed to. Each function is one query.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from townsquare.model.visibility import OPEN
 from townsquare.queries.visibility import hidden_account_ids, visible_to
+from townsquare.store.arrays import member_of
+from townsquare.store.coalesce import Coalescer
 from townsquare.store.fast import Hot
 from townsquare.store.probes import Probe, author_join, probe_columns
 from townsquare.store.tables import accounts, follows, status_mentions, statuses, users
@@ -171,7 +174,8 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
                         now: datetime, hidden: frozenset[int] | None = None,
                         following: frozenset[int] | None = None,
                         probed: dict[int, Any] | None = None,
-                        token: TokenCheck | None = None) -> set[int]:
+                        token: TokenCheck | None = None,
+                        checks: PageChecks | None = None) -> set[int]:
     """The ids (from Redis) that still exist and the viewer may see, authors not hidden.
 
     With the reader's `hidden` and `following` accounts (from their cached relations), the
@@ -179,14 +183,18 @@ async def keep_readable(conn: AsyncConnection, viewer_id: int, ids: list[int],
     model/visibility.py is applied here; mentions are looked up only for followers-only or
     direct posts that need them. That lookup also reads the version counters (store/probes.py)
     of the posts and of what they repost or quote, put into `probed` when given, and checks
-    `token` when given (store/token_check.py)."""
+    `token` when given (store/token_check.py). With `checks` (page_checks(), on
+    PostgreSQL), pages checked at the same time share one statement."""
     if not ids:
         return set()
     if hidden is None or following is None:
         rows = await _readable().all(conn, {"viewer": viewer_id, "now": now, "ids": ids})
         return {r for (r,) in rows}
-    found = await _EXISTING.values(conn, {"ids": ids,
-                                          "token": token.token_id if token else None})
+    tid = token.token_id if token else None
+    if checks is not None and conn.dialect.name == "postgresql":
+        found = await checks(conn, (ids, tid))
+    else:
+        found = await _EXISTING.values(conn, {"ids": ids, "token": tid})
     if token is not None:
         token.take(found)
     return await _readable_of(conn, viewer_id, [r[1:] for r in found if r[0] == 0],
@@ -250,6 +258,50 @@ def nested_rows(*parts: Any, pad: int = 1) -> Any:
 _page = _page_rows()
 _EXISTING = Hot(union_all(select(literal(0, Integer).label("part"), *_page.c),
                           nested_rows(_page), token_rows(pad=1)))
+# Several pages' _EXISTING in one statement (page_checks): every page's ids and tokens as
+# one array each. PostgreSQL only: on SQLite a statement is a call on the event loop's
+# thread, with no round trip to share.
+_page_many = (select(*probe_columns(), statuses.c.visibility)
+              .select_from(statuses.join(accounts, author_join()))
+              .where(member_of(statuses.c.id, "ids", "postgresql")).cte("page"))
+_EXISTING_MANY = Hot(union_all(
+    select(literal(0, Integer).label("part"), *_page_many.c), nested_rows(_page_many),
+    token_rows(pad=1, many=True)))
+
+Check = tuple[list[int], int | None]  # a page's ids, its token (or None)
+PageChecks = Coalescer[Check, Sequence[Sequence[Any]]]
+
+
+def page_checks(at_once: int) -> PageChecks:
+    """keep_readable's statement for pages checked at the same time, grouped
+    (store/coalesce.py), at most `at_once` statements running: one per timeline store and
+    process."""
+    return Coalescer(_existing_many, limit=at_once)
+
+
+async def _existing_many(conn: AsyncConnection, checks: Sequence[Check]
+                         ) -> list[Sequence[Sequence[Any]]]:
+    """Each check's rows, as _EXISTING gives them, from one statement for all."""
+    if len(checks) == 1:
+        ids, tid = checks[0]
+        return [await _EXISTING.values(conn, {"ids": ids, "token": tid})]
+    rows = await _EXISTING_MANY.values(conn, {
+        "ids": list({i for ids, _ in checks for i in ids}),
+        "tokens": [tid for _, tid in checks if tid is not None]})
+    by_id = {r[1]: r for r in rows if r[0] == 0}
+    nested = {r[1]: r for r in rows if r[0] == 2}
+    tokens = {r[1]: r for r in rows if r[0] == TOKEN_PART}
+    out: list[Sequence[Sequence[Any]]] = []
+    for ids, tid in checks:
+        mine = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+        refs = dict.fromkeys(ref for r in mine for ref in (r[5], r[6]) if ref is not None)
+        mine += [nested[ref] for ref in refs if ref in nested]
+        if tid is not None and tid in tokens:
+            mine.append(tokens[tid])
+        out.append(mine)
+    return out
+
+
 _MENTIONED = Hot(
     select(status_mentions.c.status_id)
     .where(status_mentions.c.account_id == bindparam("viewer"),

@@ -20,6 +20,11 @@ class Tuning:
     batch_size: int = 1_000  # followers per fan-out job
     redis_prefix: str = "ts:"  # every Redis key and the job stream start with this
     claim_idle_ms: int = 60_000  # a job unacknowledged this long is taken over by another worker
+    # Home pages' statements (on Redis and PostgreSQL) running at once per process; pages
+    # that arrive meanwhile wait and are checked together in one (store/coalesce.py). One
+    # at a time saves the most PostgreSQL CPU but makes pages queue behind each round trip;
+    # two gave the most pages a second on 2 cores (docs/benchmarks.md, "Sixth round").
+    page_checks: int = 2
 
     @classmethod
     def of(cls, settings: Settings) -> Tuning:
