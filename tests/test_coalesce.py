@@ -28,7 +28,7 @@ class Runs:
     def open(self, item: int) -> None:
         self.gates[item].set()
 
-    async def __call__(self, conn: Any, items: Sequence[int]) -> list[int]:
+    async def __call__(self, conn: str, items: Sequence[int]) -> list[int]:
         self.groups.append((conn, list(items)))
         self.started.set()
         for i in items:
@@ -54,7 +54,7 @@ async def settle() -> None:
 
 async def test_a_lone_call_runs_at_once() -> None:
     runs = Runs()
-    c: Coalescer[int, int] = Coalescer(runs)
+    c: Coalescer[str, int, int] = Coalescer(runs)
     assert await c("conn", 4) == 40
     assert runs.groups == [("conn", [4])]
 
@@ -62,7 +62,7 @@ async def test_a_lone_call_runs_at_once() -> None:
 async def test_calls_waiting_behind_a_running_one_go_together_on_the_oldest_callers_conn(
         ) -> None:
     runs = Runs(hold=[1])
-    c: Coalescer[int, int] = Coalescer(runs, limit=1)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     rest = [asyncio.create_task(c(f"conn{i}", i)) for i in (2, 3, 4)]
@@ -77,7 +77,7 @@ async def test_calls_waiting_behind_a_running_one_go_together_on_the_oldest_call
 
 async def test_limit_groups_run_at_once_and_most_items_a_group() -> None:
     runs = Runs(hold=[1, 2])
-    c: Coalescer[int, int] = Coalescer(runs, limit=2, most=2)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=2, most=2)
     running = [asyncio.create_task(c(f"conn{i}", i)) for i in (1, 2)]
     await settle()
     waiting = [asyncio.create_task(c(f"conn{i}", i)) for i in (3, 4, 5)]
@@ -91,7 +91,7 @@ async def test_limit_groups_run_at_once_and_most_items_a_group() -> None:
 
 async def test_a_leader_cancelled_while_running_hands_its_followers_on() -> None:
     runs = Runs(hold=[1, 2])
-    c: Coalescer[int, int] = Coalescer(runs, limit=1)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     leader = asyncio.create_task(c("conn2", 2))
@@ -110,7 +110,7 @@ async def test_a_leader_cancelled_while_running_hands_its_followers_on() -> None
 
 async def test_a_leader_cancelled_before_it_starts_hands_its_group_on() -> None:
     runs = Runs(hold=[1])
-    c: Coalescer[int, int] = Coalescer(runs, limit=1)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     leader = asyncio.create_task(c("conn2", 2))
@@ -129,7 +129,7 @@ async def test_a_leader_cancelled_before_it_starts_hands_its_group_on() -> None:
 
 async def test_a_follower_cancelled_while_waiting_leaves_the_group() -> None:
     runs = Runs(hold=[1])
-    c: Coalescer[int, int] = Coalescer(runs, limit=1)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     waiting = {i: asyncio.create_task(c(f"conn{i}", i)) for i in (2, 3, 4)}
@@ -146,7 +146,7 @@ async def test_a_follower_cancelled_while_waiting_leaves_the_group() -> None:
 
 async def test_an_error_is_every_members_error_and_the_next_calls_still_run() -> None:
     runs = Runs(hold=[1])
-    c: Coalescer[int, int] = Coalescer(runs, limit=1)
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     group = [asyncio.create_task(c(f"conn{i}", i)) for i in (2, 3)]

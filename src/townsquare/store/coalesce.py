@@ -24,12 +24,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar, cast
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+C = TypeVar("C")  # the connection a group runs on
 K = TypeVar("K")
 R = TypeVar("R")
-
-Run = Callable[[AsyncConnection, Sequence[K]], Awaitable[Sequence[R]]]
 
 
 class _Call(Generic[K, R]):
@@ -41,12 +38,13 @@ class _Call(Generic[K, R]):
         self.turn = turn
 
 
-class Coalescer(Generic[K, R]):
+class Coalescer(Generic[C, K, R]):
     """`await c(conn, item)` is `(await run(conn, [item]))[0]`, with concurrent calls grouped
     (module doc). `run(conn, items)` returns one result per item, in order. At most `limit`
     groups run at once, of at most `most` items each."""
 
-    def __init__(self, run: Run[K, R], *, limit: int = 1, most: int = 64) -> None:
+    def __init__(self, run: Callable[[C, Sequence[K]], Awaitable[Sequence[R]]], *,
+                 limit: int = 1, most: int = 64) -> None:
         self._run = run
         self._limit = limit
         self._most = most
@@ -55,7 +53,7 @@ class Coalescer(Generic[K, R]):
         self.groups = 0  # groups run (tests and benchmarks read it)
         self.calls = 0
 
-    async def __call__(self, conn: AsyncConnection, item: K) -> R:
+    async def __call__(self, conn: C, item: K) -> R:
         if self._running < self._limit and not self._queue:
             self._running += 1
             return (await self._lead(conn, [item]))[0]
@@ -70,7 +68,7 @@ class Coalescer(Generic[K, R]):
             return (await self._lead(conn, [c.item for c in got], got))[0]
         return cast(R, got)
 
-    async def _lead(self, conn: AsyncConnection, items: list[K],
+    async def _lead(self, conn: C, items: list[K],
                     group: _Group[K, R] | None = None) -> Sequence[R]:
         """Run a group (this caller's item first) and answer its other members."""
         followers = group[1:] if group is not None else []

@@ -269,7 +269,7 @@ _EXISTING_MANY = Hot(union_all(
     token_rows(pad=1, many=True)))
 
 Check = tuple[list[int], int | None]  # a page's ids, its token (or None)
-PageChecks = Coalescer[Check, Sequence[Sequence[Any]]]
+PageChecks = Coalescer[AsyncConnection, Check, Sequence[Sequence[Any]]]
 
 
 def page_checks(at_once: int) -> PageChecks:
