@@ -165,3 +165,26 @@ async def test_a_warm_page_is_one_redis_command_however_many_lists(
     # second merges the three lists, in the same single call.
     assert [c[0] for c in calls] == ["EVALSHA", "EVALSHA"]
     assert calls[1][2] == 1 + len(stars)  # keys: the reader's timeline and each list
+
+
+async def test_commands_of_one_loop_turn_go_out_in_one_write(plain: Any) -> None:
+    wire = RedisWire(redis_url_or_skip())
+    try:
+        assert await wire.call("PING") == "PONG"
+        proto = wire._proto
+        assert proto is not None
+        writes: list[bytes] = []
+        write = proto.transport.write
+
+        def counted(data: bytes) -> None:
+            writes.append(data)
+            write(data)
+
+        proto.transport.write = counted
+        replies = await asyncio.gather(*(wire.call("ECHO", f"n{i}") for i in range(50)))
+        assert replies == [f"n{i}" for i in range(50)]
+        assert len(writes) == 1 and writes[0].count(b"ECHO") == 50
+        assert await wire.call("ECHO", "alone") == "alone"  # the next turn's own write
+        assert len(writes) == 2
+    finally:
+        wire.close()

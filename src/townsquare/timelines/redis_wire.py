@@ -47,6 +47,9 @@ class _Protocol(asyncio.Protocol):
         self.waiting: deque[asyncio.Future[Any]] = deque()
         self.transport: Any = None  # uvloop's transports are not asyncio.Transport
         self.lost = False
+        # Commands sent during one turn of the event loop, written together at its end: one
+        # system call for the pages that asked at once, not one each.
+        self.unsent: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -69,6 +72,7 @@ class _Protocol(asyncio.Protocol):
 
     def _fail(self, exc: Exception) -> None:
         self.lost = True
+        self.unsent = []
         if self.transport is not None:
             self.transport.close()
         while self.waiting:
@@ -79,10 +83,19 @@ class _Protocol(asyncio.Protocol):
     def send(self, command: bytes) -> asyncio.Future[Any]:
         if self.lost or self.transport is None or self.transport.is_closing():
             raise Unavailable("connection closed")
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
         self.waiting.append(waiter)
-        self.transport.write(command)
+        if not self.unsent:
+            loop.call_soon(self._flush)
+        self.unsent.append(command)
         return waiter
+
+    def _flush(self) -> None:
+        unsent, self.unsent = self.unsent, []
+        if unsent and not self.lost and not self.transport.is_closing():
+            # (when lost or closing, their callers hear it from _fail)
+            self.transport.write(b"".join(unsent))
 
 
 class RedisWire:
