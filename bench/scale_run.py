@@ -217,8 +217,9 @@ async def posting_figures(args: argparse.Namespace, cluster: Cluster) -> dict[st
     if redis is not None:
         out["redis_used_mb_after_reads"] = out_mb
     toks = [token(args, index[a]) for a, _ in around100]
-    out["posting"] = wrk(cluster.url, "/api/v1/statuses", connections=32,
+    out["posting"] = wrk(cluster.url, "/api/v1/statuses", connections=args.post_connections,
                          seconds=args.seconds, tokens=toks, post=True)
+    out["posting"]["connections"] = args.post_connections
     if redis is not None:  # wait for the fan-out backlog to clear; how long it took
         t0 = time.monotonic()
         while True:
@@ -348,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=int, default=8)
     p.add_argument("--delivery-posts", type=int, default=10)
     p.add_argument("--skip-posting", action="store_true")
+    p.add_argument("--post-connections", type=int, default=32,
+                   help="concurrent clients posting (wrk connections)")
     p.add_argument("--truth-dir", default="",
                    help="the generator's output directory: its load.json (load time, rows, "
                         "peak memory) goes into the results")
