@@ -132,6 +132,37 @@ async def test_big_accounts_entries_from_their_lists(ctx: Context) -> None:
     assert (await home(ctx, reader))[:2] == [later, followers_only]
 
 
+async def test_big_lists_read_up_to_the_readers_full_timeline(ctx: Context) -> None:
+    """When the reader's own timeline fills the page, the big accounts' lists are read only
+    down to its last entry (up to it, paging upwards): the pages are the same as from the
+    whole lists, whichever side the big accounts' posts fall on."""
+    reader, small, star, moon = [await account(ctx, n) for n in ("reader", "small", "star",
+                                                                  "moon")]
+    for who in (small, star, moon):
+        await follow(ctx, reader, who)
+    for i in range(4):  # above the threshold of 4: star and moon are merged when read
+        fan = await account(ctx, f"fan{i}")
+        await follow(ctx, fan, star)
+        await follow(ctx, fan, moon)
+    assert await home(ctx, reader) == []
+    every = []
+    for i in range(70):  # 70 pushed posts: the page of 40 (45 read) is full from them
+        every.append(await post(ctx, small, f"small {i}"))
+        if i % 4 == 0:
+            every.append(await post(ctx, star, f"star {i}"))
+        if i % 9 == 0:
+            every.append(await post(ctx, moon, f"moon {i}"))
+    await ctx.jobs.drain()
+    newest = sorted(every, reverse=True)
+    assert await home(ctx, reader) == newest[:40]
+    assert await home(ctx, reader, max_id=newest[39]) == newest[40:80]
+    assert await home(ctx, reader, since_id=newest[50]) == newest[:40]
+    oldest = sorted(every)
+    assert await home(ctx, reader, min_id=oldest[3]) == oldest[4:44][::-1]
+    assert await home(ctx, reader, min_id=oldest[3], max_id=oldest[20]) == \
+        oldest[4:20][::-1]
+
+
 async def test_a_big_accounts_page_reads_past_reposts_a_reader_turned_off(ctx: Context
                                                                           ) -> None:
     """More of a big account's reposts in a row than a page reads, for a reader who turned

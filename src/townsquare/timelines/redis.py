@@ -92,13 +92,20 @@ for i, key in ipairs(KEYS) do
     if i == 1 then own[m] = true end
     if not seen[m] then seen[m] = true; all[#all + 1] = m end
   end
+  if i == 1 and #got >= fetch then
+    -- The reader's own timeline fills the page: an entry of a big account's list beyond
+    -- its last one cannot make the page, so the lists are read up to it only.
+    local bound = '(' .. got[fetch]
+    if asc then
+      if high == '+' or bound < high then high = bound end
+    elseif low == '-' or bound > low then low = bound end
+  end
 end
-if #KEYS > 1 then
-  if asc then table.sort(all) else table.sort(all, function(a, b) return a > b end) end
-end
-local kept, last = {}, ''
-for j = 1, math.min(fetch, #all) do
+if #KEYS > 1 then table.sort(all) end  -- byte order, in C (no Lua call per comparison)
+local kept, last, n = {}, '', #all
+for j = 1, math.min(fetch, n) do
   local m = all[j]
+  if not asc and #KEYS > 1 then m = all[n + 1 - j] end
   last = m
   local author, origin = string.match(m, '^%d+:(%d+):(%d+)$')
   if own[m] or author == origin or not quiet[author] then kept[#kept + 1] = m end
