@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -48,11 +49,12 @@ from sqlalchemy import func, select
 
 from townsquare.actions.feeds import rebuild_community_index
 from townsquare.actions.oauth import issue_token
+from townsquare.algorithm import serve as serve_module
 from townsquare.algorithm.candidates import gather
 from townsquare.algorithm.explain import explanation
 from townsquare.algorithm.replay import encode_log
 from townsquare.algorithm.scoring import rank
-from townsquare.algorithm.weights import current
+from townsquare.algorithm.weights import Weights, current
 from townsquare.api.auth import hash_token
 from townsquare.app import create_app, settle_memory
 from townsquare.config import Settings
@@ -104,7 +106,20 @@ def pct(xs: Sequence[float], p: float) -> float:
     return s[min(len(s) - 1, int(len(s) * p))]
 
 
+def raise_in_network_limit(limit: int) -> None:
+    """Serve pages with the in-network source capped at `limit` instead of the published
+    value (this process only): with the published caps (800 + 400 + 400) the sources overlap
+    and no page of the generated networks reaches the 1,500 candidates the target names."""
+    w = current()
+    raised = Weights.from_dict({**w.to_dict(), "candidates": {
+        **w.candidates, "in_network_limit": limit}})
+    for module in (serve_module, sys.modules[__name__]):
+        module.current = lambda: raised  # type: ignore[attr-defined]
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.in_network_limit:
+        raise_in_network_limit(args.in_network_limit)
     settings = Settings(data_dir=Path(args.data_dir), database_url=args.database_url,
                         public_url="http://bench")
     ctx = build_context(settings)
@@ -267,6 +282,9 @@ if __name__ == "__main__":
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--now", choices=("real", "newest"), default="real")
+    ap.add_argument("--in-network-limit", type=int, default=0,
+                    help="cap the in-network source at this many candidates instead of the "
+                    "published 800, so that pages reach 1,500 candidates")
     ap.add_argument("--repeat", type=int, default=3,
                     help="measured passes over the viewers (more pages, a steadier p99)")
     asyncio.run(main(ap.parse_args()))
