@@ -22,8 +22,9 @@ class Tuning:
     claim_idle_ms: int = 60_000  # a job unacknowledged this long is taken over by another worker
     # Home pages' statements (on Redis and PostgreSQL) running at once per process; pages
     # that arrive meanwhile wait and are checked together in one (store/coalesce.py). One
-    # at a time saves the most PostgreSQL CPU but makes pages queue behind each round trip;
-    # two gave the most pages a second on 2 cores (docs/benchmarks.md, "Sixth round").
+    # at a time saves the most PostgreSQL CPU but makes every page queue behind each round
+    # trip (fewer pages a second); two to four served as many pages on 2 cores, two with
+    # the least PostgreSQL CPU (docs/benchmarks.md, "Sixth round").
     page_checks: int = 2
 
     @classmethod
