@@ -89,14 +89,21 @@ async def test_limit_groups_run_at_once_and_most_items_a_group() -> None:
     assert sorted(items for _, items in runs.groups) == [[1], [2], [3, 4], [5]]
 
 
-async def test_a_leader_cancelled_while_running_hands_its_followers_on() -> None:
-    runs = Runs(hold=[1, 2])
-    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
+async def line_up(c: Coalescer[str, int, int], runs: Runs
+                  ) -> tuple[asyncio.Task[int], asyncio.Task[int], list[asyncio.Task[int]]]:
+    """Call 1 running (held), then 2, 3, 4 waiting behind it: 2 will lead their group."""
     first = asyncio.create_task(c("conn1", 1))
     await runs.started.wait()
     leader = asyncio.create_task(c("conn2", 2))
     followers = [asyncio.create_task(c(f"conn{i}", i)) for i in (3, 4)]
     await settle()
+    return first, leader, followers
+
+
+async def test_a_leader_cancelled_while_running_hands_its_followers_on() -> None:
+    runs = Runs(hold=[1, 2])
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
+    first, leader, followers = await line_up(c, runs)
     runs.open(1)
     assert await answer(first) == 10
     await settle()
@@ -111,11 +118,7 @@ async def test_a_leader_cancelled_while_running_hands_its_followers_on() -> None
 async def test_a_leader_cancelled_before_it_starts_hands_its_group_on() -> None:
     runs = Runs(hold=[1])
     c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
-    first = asyncio.create_task(c("conn1", 1))
-    await runs.started.wait()
-    leader = asyncio.create_task(c("conn2", 2))
-    followers = [asyncio.create_task(c(f"conn{i}", i)) for i in (3, 4)]
-    await settle()
+    first, leader, followers = await line_up(c, runs)
     # Cancelled after the group of 1 answered, before 2's task resumes with the group
     # handed to it (the callback runs before the task's wake-up).
     runs.then[1] = lambda: asyncio.get_running_loop().call_soon(leader.cancel)
