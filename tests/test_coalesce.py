@@ -162,3 +162,18 @@ async def test_an_error_is_every_members_error_and_the_next_calls_still_run() ->
             await answer(t)
     runs.fail = set()
     assert await asyncio.gather(c("a", 6), c("b", 7)) == [60, 70]
+
+
+async def test_a_caller_cancelled_just_as_its_group_forms_is_left_out() -> None:
+    """The oldest waiting caller is cancelled in the same turn as the running group ends:
+    the next group forms before the cancelled caller's task has run, and must skip it
+    (leading with it would hand a group to a caller that is gone)."""
+    runs = Runs(hold=[1])
+    c: Coalescer[str, int, int] = Coalescer(runs, limit=1)
+    first, gone, rest = await line_up(c, runs)
+    runs.open(1)  # 1's task resumes first and forms the next group...
+    gone.cancel()  # ...before 2's task hears it was cancelled
+    assert await answer(first) == 10
+    assert [await answer(t) for t in rest] == [30, 40]
+    assert gone.cancelled()
+    assert [items for _, items in runs.groups] == [[1], [3, 4]]
