@@ -28,6 +28,10 @@ the time of day: the generator's posts end at midnight UTC of the day it ran, so
 clock a page's window holds fewer of them every hour (at 18:00 UTC, 30 of the 48 hours), and
 figures taken at different hours are not comparable. `--now real` (the default) is the
 real clock.
+`--in-network-limit N` serves the pages with the in-network source capped at N instead of the
+published 800 (weights.toml; this process only): with the published caps the sources overlap
+and no page of the generated networks reaches the 1,500 candidates the target names (the
+table then has a row for the pages of >= 1,500).
 docs/benchmarks.md ("Whole For you pages") records runs of both viewer kinds.
 A benchmark, not a test.
 """
