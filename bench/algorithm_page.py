@@ -223,7 +223,7 @@ async def main(args: argparse.Namespace) -> None:
         now = ctx.clock.now()
         t0 = time.perf_counter()
         async with ctx.db.read() as conn:
-            found = await gather(conn, viewer, now, w)
+            found = await gather(conn, viewer, now, w, db=ctx.db)
         t1 = time.perf_counter()
         page = rank(found, now.timestamp(), w, 20)
         for item in page:

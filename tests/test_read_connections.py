@@ -130,3 +130,39 @@ async def test_a_refused_write_keeps_its_connection(ctx: Context) -> None:
     assert await _ping(ctx) == 1
     if not ctx.db.is_sqlite:
         assert ctx.db._out == max(out, 1) and len(ctx.db._readers) >= 1
+
+
+async def test_a_spare_connection_is_one_at_hand_or_none(ctx: Context) -> None:
+    """Database.spare() (a For you page's second connection) never waits: with every
+    connection of the pool (4) held it gives none, and the held ones still serve; on SQLite
+    it gives none at all."""
+    async with ctx.db.spare() as spare:
+        if ctx.db.is_sqlite:
+            assert spare is None
+            return
+        assert spare is not None
+        assert (await spare.execute(text("SELECT 2"))).scalar_one() == 2
+    release = asyncio.Event()
+    holding = 0
+
+    async def hold() -> None:
+        nonlocal holding
+        async with ctx.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+            holding += 1
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold()) for _ in range(4)]
+    for _ in range(200):
+        if holding == 4:
+            break
+        await asyncio.sleep(0.01)
+    assert holding == 4
+    async with asyncio.timeout(2):  # at once, not after a wait in line
+        async with ctx.db.spare() as spare:
+            assert spare is None
+    release.set()
+    await asyncio.gather(*tasks)
+    async with ctx.db.spare() as spare:  # one of the four, idle again
+        assert spare is not None
+    assert [await _ping(ctx) for _ in range(8)] == [1] * 8

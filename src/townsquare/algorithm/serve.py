@@ -86,7 +86,7 @@ async def serve(ctx: Context, viewer_id: int, *, feed: str, definition: FeedDefi
                                           tag_names=tag_names)
         else:
             found = await sources.gather(conn, viewer_id, now, w, sources=wanted,
-                                         tag_names=tag_names)
+                                         tag_names=tag_names, db=ctx.db)
     if filters(definition):
         found = [c for c in found if keep(c, definition)]
     stamp = now.timestamp()

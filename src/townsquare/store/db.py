@@ -218,6 +218,15 @@ class Database:
         SQLAlchemy began a transaction, which is rolled back at the end."""
         return _Read(self)
 
+    def spare(self) -> _Spare:
+        """A second read connection for a request that can use one at once, or none:
+        `async with db.spare() as conn` gives an idle kept connection, or a new one while
+        the process has fewer than its pool, else None (and always None on SQLite, where
+        reads share the event loop's thread). Never a wait in line: a request that held
+        one connection while waiting for a second could wait forever once every connection
+        is held that way."""
+        return _Spare(self)
+
     def _reader(self) -> tuple[AsyncConnection, Any] | None:
         """An idle kept connection, unless someone is in line for one."""
         loop = asyncio.get_running_loop()
@@ -408,6 +417,40 @@ class _Read:
         # After an error too: the rollback ends whatever the read left open, and a
         # connection it cannot roll back is given back to SQLAlchemy instead of kept.
         await self.db._release(self.conn, self.raw)
+
+
+class _Spare:
+    """Database.spare()'s context manager."""
+
+    __slots__ = ("conn", "db")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> AsyncConnection | None:
+        db = self.db
+        if db.is_sqlite:
+            return None
+        kept = db._reader()
+        if kept is not None:
+            self.conn = kept[0]
+        elif db._out < db._capacity and not db._waiters:
+            db._out += 1
+            try:
+                self.conn = await db.engine.connect()
+            except BaseException:
+                db._freed()
+                raise
+        return self.conn
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.conn is None:
+            return
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            await self.db._discard(self.conn)  # cancelled mid-statement (see _Read)
+        else:
+            await self.db._release(self.conn, None)
 
 
 def _sqlite(conn: AsyncConnection) -> Any:
