@@ -160,9 +160,12 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
         else:
             if q.serial is not None:
                 await other.execute(q.serial)
-            async with asyncio.TaskGroup() as group:
-                main = group.create_task(others())
-                side = group.create_task(social(other))
+            try:
+                async with asyncio.TaskGroup() as group:  # one fails: the other is cancelled
+                    main = group.create_task(others())
+                    side = group.create_task(social(other))
+            except ExceptionGroup as failed:  # the error itself, as without a second one
+                raise failed.exceptions[0] from None
             found, (counts, strong_rows) = main.result(), side.result()
     # Newest first, a post's best source first (each half is so ordered already: the sort
     # merges two runs)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from townsquare.store import fast, sqlite_inline
+from townsquare.store.checkpoint import Checkpointer
 
 
 def async_url(url: str) -> str:
@@ -179,6 +180,10 @@ class Database:
                 "max_parallel_workers_per_gather": "0"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        database = make_url(self.url).database if self.is_sqlite else None
+        # started with the first write (a read-only command needs none)
+        self._checkpoints = (Checkpointer(database)
+                             if database and database != ":memory:" else None)
         self._readers: list[tuple[AsyncConnection, Any]] = []
         self._readers_kept = READERS_KEPT if self.is_sqlite else min(READERS_KEPT, pool_size)
         # PostgreSQL: connections this process has out of SQLAlchemy's pool (in use or kept
@@ -319,6 +324,8 @@ class Database:
     async def write(self, *, off_loop: bool = False) -> AsyncIterator[Tx]:
         """A write transaction. `off_loop`: its big statements and its commit run on a
         thread (SQLite; see Tx)."""
+        if self._checkpoints is not None and not self._checkpoints.running:
+            self._checkpoints.start()
         lock = self._write_lock if self._write_lock is not None else nullcontext()
         async with lock:
             if self.is_sqlite:  # from SQLAlchemy's pool (larger than the readers kept)
@@ -351,6 +358,8 @@ class Database:
             await fn()
 
     async def dispose(self) -> None:
+        if self._checkpoints is not None:
+            await asyncio.to_thread(self._checkpoints.stop)
         readers, self._readers = self._readers, []
         if self._readers_loop is asyncio.get_running_loop():
             for conn, _ in readers:
@@ -368,11 +377,12 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")
-    # Checkpoint every ~40 MB of WAL, not every 4 MB: a home timeline's hot pages (each
-    # reader's newest leaf) are written back once per checkpoint however often they changed,
-    # so posting to 100 followers cost 25% less of SQLite's CPU (1.3 -> 1.0 ms a post). The
-    # checkpoint runs with the commit that crosses the mark, on the post writer's thread.
-    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    # Checkpoints run on a thread of their own (store/checkpoint.py); the automatic one, in
+    # the commit that crosses the mark (on the post writer's thread), is the backstop at
+    # ~200 MB of WAL. (At every 4 MB, SQLite's default, a home timeline's hot pages, each
+    # reader's newest leaf, were written back far more often: posting to 100 followers
+    # cost 25% more of SQLite's CPU than at every 40 MB.)
+    cursor.execute("PRAGMA wal_autocheckpoint=50000")
     # Statement journals and temporary b-trees in memory, not in temporary files: every
     # INSERT ... SELECT of a post's delivery opened, wrote and dropped a statement journal
     # file (25-35% of the delivery's CPU). They are small: a statement's changed pages, a
