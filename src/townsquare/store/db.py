@@ -378,10 +378,8 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")
     # Checkpoints run on a thread of their own (store/checkpoint.py); the automatic one, in
-    # the commit that crosses the mark (on the post writer's thread), is the backstop at
-    # ~200 MB of WAL. (At every 4 MB, SQLite's default, a home timeline's hot pages, each
-    # reader's newest leaf, were written back far more often: posting to 100 followers
-    # cost 25% more of SQLite's CPU than at every 40 MB.)
+    # the commit that crosses the mark (on the post writer's thread), is only the backstop,
+    # at ~200 MB of WAL, should that thread fall behind.
     cursor.execute("PRAGMA wal_autocheckpoint=50000")
     # Statement journals and temporary b-trees in memory, not in temporary files: every
     # INSERT ... SELECT of a post's delivery opened, wrote and dropped a statement journal
