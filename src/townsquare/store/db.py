@@ -175,9 +175,13 @@ class Database:
             # took longer to start (5-15 ms) than they saved a For you page. Requests here
             # are short; the batch jobs that scan are not made faster by one more worker on
             # two cores.
+            # No JIT compilation: PostgreSQL compiles a statement whose estimated cost passes
+            # jit_above_cost (100,000), and a heavy For you page's candidate statement, a
+            # ~20 ms read, crossed it for some viewers and spent 65 ms compiling itself
+            # every time (the slowest pages of every For you benchmark until then).
             kwargs["connect_args"] = {"server_settings": {
                 "plan_cache_mode": "force_generic_plan",
-                "max_parallel_workers_per_gather": "0"}}
+                "max_parallel_workers_per_gather": "0", "jit": "off"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         database = make_url(self.url).database if self.is_sqlite else None
