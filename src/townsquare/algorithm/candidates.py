@@ -116,7 +116,10 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
                  tag_names: tuple[str, ...] = (), db: Database | None = None) -> list[Candidate]:
     """The candidates of one page, newest first. With `db` (PostgreSQL), the social-proof
     half runs on a second connection at the same time as the other sources, when the
-    process has one to spare at once (Database.spare); otherwise after them on `conn`."""
+    process has one to spare at once (Database.spare); otherwise after them on `conn`.
+    (Two connections read two snapshots a few milliseconds apart: a like made in between
+    may count or not, as if the page had come a moment earlier or later. What was served
+    is logged as read, so replay is unaffected.)"""
     unknown = set(sources) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown sources {sorted(unknown)}")
