@@ -5,6 +5,7 @@ candidates are the same with the second connection or without it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -14,6 +15,12 @@ from townsquare.actions.interactions import favourite
 from townsquare.algorithm import candidates
 from townsquare.algorithm.candidates import gather
 from townsquare.algorithm.weights import current
+from townsquare.config import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(db_pool=4)  # PostgreSQL: a small pool, held at once by pages
 
 
 async def _network(client: Client) -> tuple[int, int]:
@@ -78,3 +85,22 @@ async def test_a_failing_half_surfaces_as_itself_and_the_connections_serve_on(
     for _ in range(5):  # every connection the failures touched serves again
         async with client.ctx.db.read() as conn:
             assert await gather(conn, viewer, now, w, db=client.ctx.db) == expected
+
+
+async def test_pages_beyond_the_pool_never_wait_for_a_second_connection(
+        client: Client) -> None:
+    """More pages at once than the pool holds (4): each holds its first connection while it
+    asks for a second, so a second one that waited in line would wait forever."""
+    viewer, _ = await _network(client)
+    now, w = client.ctx.clock.now(), current()
+    async with client.ctx.db.read() as conn:
+        expected = await gather(conn, viewer, now, w)
+
+    async def page() -> list[Any]:
+        async with client.ctx.db.read() as conn:
+            await asyncio.sleep(0)  # every page holds its connection before asking for more
+            return await gather(conn, viewer, now, w, db=client.ctx.db)
+
+    async with asyncio.timeout(30):
+        pages = await asyncio.gather(*(page() for _ in range(24)))
+    assert all(p == expected for p in pages)
