@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -154,9 +155,9 @@ async def gather(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weight
             return counts, []
         return counts, await q.refresh(with_tags=with_tags, with_community=with_community,
                                        src=_SOURCE_RANK["social_proof"]).values(
-            c, {**_params(viewer_id, now, w), "ids": strong})
+            c, {**params, "ids": strong})
 
-    async with db.spare() if db is not None else _NO_SPARE as other:
+    async with db.spare() if db is not None else nullcontext() as other:
         if other is None:
             found = await others()
             counts, strong_rows = await social(conn)
@@ -191,17 +192,6 @@ def _strongest(counts: dict[int, int], least: int, limit: int) -> list[int]:
     picked = [sid for sid, n in counts.items() if n >= least]
     picked.sort(key=lambda sid: (counts[sid], sid), reverse=True)
     return picked[:limit]
-
-
-class _NoSpare:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_SPARE = _NoSpare()
 
 
 async def refresh(conn: AsyncConnection, viewer_id: int, now: datetime, w: Weights,

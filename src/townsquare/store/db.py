@@ -271,12 +271,16 @@ class Database:
             # None: a connection was closed meanwhile; its place (counted) is this one's
         else:
             self._out += 1
+        conn = await self._connect()
+        return conn, (_sqlite(conn) if self.is_sqlite else None)
+
+    async def _connect(self) -> AsyncConnection:
+        """A new connection, its place counted by the caller: given back if it fails."""
         try:
-            conn = await self.engine.connect()
+            return await self.engine.connect()
         except BaseException:
             self._freed()
             raise
-        return conn, (_sqlite(conn) if self.is_sqlite else None)
 
     def _give(self, conn: AsyncConnection, raw: Any) -> bool:
         """A clean connection to the first in line, or kept idle; False if neither (the
@@ -420,19 +424,23 @@ class _Read:
         return conn
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if (exc_type is not None and not issubclass(exc_type, Exception)
-                and self.raw is None):
-            # Cancelled (a client gone) while PostgreSQL may still be answering: the
-            # connection's state is unknown, so SQLAlchemy gets it back, not the next read.
-            await self.db._discard(self.conn)
-            return
-        # After an error too: the rollback ends whatever the read left open, and a
-        # connection it cannot roll back is given back to SQLAlchemy instead of kept.
-        await self.db._release(self.conn, self.raw)
+        await _end_read(self.db, self.conn, self.raw, exc_type)
+
+
+async def _end_read(db: Database, conn: AsyncConnection, raw: Any, exc_type: Any) -> None:
+    """A read connection back: kept for the next read, or given back to SQLAlchemy."""
+    if exc_type is not None and not issubclass(exc_type, Exception) and raw is None:
+        # Cancelled (a client gone) while PostgreSQL may still be answering: the
+        # connection's state is unknown, so SQLAlchemy gets it back, not the next read.
+        await db._discard(conn)
+        return
+    # After an error too: the rollback ends whatever the read left open, and a
+    # connection it cannot roll back is given back to SQLAlchemy instead of kept.
+    await db._release(conn, raw)
 
 
 class _Spare:
-    """Database.spare()'s context manager."""
+    """Database.spare()'s context manager: a read connection that never waits, or none."""
 
     __slots__ = ("conn", "db")
 
@@ -449,20 +457,12 @@ class _Spare:
             self.conn = kept[0]
         elif db._out < db._capacity and not db._waiters:
             db._out += 1
-            try:
-                self.conn = await db.engine.connect()
-            except BaseException:
-                db._freed()
-                raise
+            self.conn = await db._connect()
         return self.conn
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.conn is None:
-            return
-        if exc_type is not None and not issubclass(exc_type, Exception):
-            await self.db._discard(self.conn)  # cancelled mid-statement (see _Read)
-        else:
-            await self.db._release(self.conn, None)
+        if self.conn is not None:
+            await _end_read(self.db, self.conn, None, exc_type)
 
 
 def _sqlite(conn: AsyncConnection) -> Any:
