@@ -81,10 +81,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # sharing of one socket by uvicorn's supervisor).
         uvicorn.run("townsquare.app:create_app", factory=True, workers=args.workers,
                     host=settings.host, port=settings.port, log_level=args.log_level,
-                    access_log=args.access_log)
+                    access_log=args.access_log, loop=args.loop)
         return 0
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
-                access_log=args.access_log)
+                access_log=args.access_log, loop=args.loop)
     return 0
 
 
@@ -164,6 +164,9 @@ def build_parser(extra: list[Registrar] | None = None) -> argparse.ArgumentParse
     p.add_argument("--log-level", default="info")
     p.add_argument("--access-log", action="store_true")
     p.add_argument("--workers", type=int, default=1, help="web processes (default 1)")
+    p.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+                   help="event loop (default auto: uvloop when installed); asyncio serves "
+                        "connections more evenly when overloaded (docs/deploy.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run background jobs from the shared queue (needs Redis)")
