@@ -61,8 +61,8 @@ def upgrade() -> None:
             "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
             "AND sql IS NOT NULL", (name,)).all()]
         new = declared.sub(rf"\1{key.group(1)} INTEGER", sql, count=1)
-        new, renamed = re.subn(rf'^CREATE TABLE ("?){name}\1 \(', f"CREATE TABLE _rowid_{name} (",
-                               new, count=1)
+        new, renamed = re.subn(rf'^CREATE TABLE ("?){re.escape(name)}\1 \(',
+                               f"CREATE TABLE _rowid_{name} (", new, count=1)
         if not renamed:
             raise RuntimeError(f"migration 0014 cannot read the definition of {name}")
         started = time.monotonic()
