@@ -154,7 +154,7 @@ async def db_query(args: argparse.Namespace, sql: str) -> list[tuple[Any, ...]]:
 async def settle(args: argparse.Namespace, *, checkpoint: bool = True) -> None:
     """Bench hygiene on PostgreSQL: VACUUM the users table and CHECKPOINT, so that each phase
     starts from a settled database. The posting phase's UPDATE of every user leaves a dead
-    row version per user (these machines' PostgreSQL runs without autovacuum), and its
+    row version per user (PostgreSQL here runs with autovacuum off: `SHOW autovacuum`), and its
     writes keep the checkpointer flushing for minutes (checkpoint_completion_target of a
     5-minute checkpoint_timeout), into the next run's home phase when runs follow each
     other."""
