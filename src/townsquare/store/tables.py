@@ -7,7 +7,9 @@ fact they count, so they cannot drift.
 On SQLite every BigInteger is declared INTEGER (the same type affinity there), so that a
 table keyed by one integer column is keyed by its rowid: one B-tree where BIGINT PRIMARY KEY
 keeps two (the table in rowid order and an index from the key to the rowid), so a lookup by
-id descends one B-tree instead of two and an insert writes one fewer (migration 0014).
+id descends one B-tree instead of two and an insert writes one fewer (migration 0014). (An
+INSERT without an id would then get the next rowid instead of failing: every write assigns
+its snowflake id, and PostgreSQL, on which every test also runs, refuses such an insert.)
 """
 
 from __future__ import annotations
