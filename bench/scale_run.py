@@ -30,6 +30,10 @@ from typing import Any
 
 import httpx
 
+# http_bench beside this file, also when `townsquare bench run` runs it (runpy)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_bench import pg_admin
+
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = "/api/v1/townsquare/hello"
 HOME = "/api/v1/timelines/home"
@@ -151,31 +155,24 @@ async def db_query(args: argparse.Namespace, sql: str) -> list[tuple[Any, ...]]:
         await db.dispose()
 
 
-async def settle(args: argparse.Namespace, *, checkpoint: bool = True) -> None:
+def settle(args: argparse.Namespace, *, checkpoint: bool = True) -> None:
     """Bench hygiene on PostgreSQL: VACUUM the users table and CHECKPOINT, so that each phase
     starts from a settled database. The posting phase's UPDATE of every user leaves a dead
-    row version per user (PostgreSQL here runs with autovacuum off: `SHOW autovacuum`), and its
-    writes keep the checkpointer flushing for minutes (checkpoint_completion_target of a
+    row version per user (PostgreSQL here runs with autovacuum off: `SHOW autovacuum`), and
+    its writes keep the checkpointer flushing for minutes (checkpoint_completion_target of a
     5-minute checkpoint_timeout), into the next run's home phase when runs follow each
     other."""
     if not args.database_url:
         return
     import asyncpg
-    from sqlalchemy.engine import make_url
 
-    u = make_url(args.database_url)
-    conn = await asyncpg.connect(host=u.host, port=u.port or 5432,
-                                 user=u.username or "postgres", password=u.password,
-                                 database=u.database)
     try:
-        await conn.execute("VACUUM (ANALYZE) users")
+        pg_admin(args.database_url, "VACUUM (ANALYZE) users")
         if checkpoint:
-            await conn.execute("CHECKPOINT")
+            pg_admin(args.database_url, "CHECKPOINT")
     except asyncpg.PostgresError as exc:  # e.g. a role that may not CHECKPOINT
         print(f"scale_run: could not settle the database ({exc}); measuring as it is",
               file=sys.stderr)
-    finally:
-        await conn.close()
 
 
 def token(args: argparse.Namespace, index: int) -> str:
@@ -216,7 +213,7 @@ async def posting_figures(args: argparse.Namespace, cluster: Cluster) -> dict[st
     # pushes do their full work.
     now = "CURRENT_TIMESTAMP"
     await db_query(args, f"UPDATE users SET last_active_at = {now}")
-    await settle(args, checkpoint=False)
+    await asyncio.to_thread(settle, args, checkpoint=False)  # pg_admin runs its own loop
     ids = [r[0] for r in await db_query(args, "SELECT id FROM accounts ORDER BY id")]
     index = {aid: i for i, aid in enumerate(ids)}
     redis = None
@@ -397,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = list(r.scan_iter(match="bench:*", count=10_000))
         for i in range(0, len(keys), 10_000):
             r.delete(*keys[i:i + 10_000])
-    asyncio.run(settle(args))
+    settle(args)
     cluster = Cluster(args)
     cluster.start()
     result: dict[str, Any] = {"config": args.config, "accounts": args.accounts,
