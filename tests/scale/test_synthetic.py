@@ -87,3 +87,17 @@ def test_binary_copy_rows_match_the_format() -> None:
     assert encode_binary(mixed, list(mixed), types) == (
         struct.pack(">hiqi", 3, 8, 1, 2) + "é".encode() + struct.pack(">i", -1)
         + struct.pack(">hiqiiq", 3, 8, 2, 0, 8, 6))
+
+
+def test_bench_run_passes_what_follows_its_separator_to_the_scale_bench() -> None:
+    """`townsquare bench run -- --config ...` (the documented form): the `--` is the command
+    line's, not scale_run's, whose own parser then sees the options (here refusing a bad
+    one by name, where it said --config was missing while the `--` reached it)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "townsquare.cli", "bench", "run", "--",
+                           "--config", "nope", "--accounts", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "invalid choice: 'nope'" in done.stderr, done.stderr

@@ -49,7 +49,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not script.exists():
         print("bench/scale_run.py is part of the source checkout", file=sys.stderr)
         return 2
-    sys.argv = [str(script), *args.rest]
+    rest = args.rest[1:] if args.rest[:1] == ["--"] else args.rest  # `bench run -- --config`
+    sys.argv = [str(script), *rest]
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exc:
