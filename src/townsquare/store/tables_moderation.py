@@ -174,6 +174,7 @@ filter_statuses = Table(
            nullable=False, index=True),
     Column("status_id", BigInteger, ForeignKey("statuses.id", ondelete="CASCADE"),
            nullable=False),
+    Index("ix_filter_statuses_status_id", "status_id"),  # ON DELETE CASCADE of a post
 )
 
 hidden_statuses = Table(
@@ -183,6 +184,7 @@ hidden_statuses = Table(
            nullable=False),
     _ts(),
     PrimaryKeyConstraint("account_id", "status_id"),
+    Index("ix_hidden_statuses_status_id", "status_id"),  # ON DELETE CASCADE of a post
 )
 
 # Who may reply to a post (everyone | followers | mentioned); absent = everyone.
