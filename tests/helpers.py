@@ -1,10 +1,13 @@
-"""Test helpers: an API client that knows users and their tokens, database snapshots, and
-what the periodic jobs of started processes did."""
+"""Test helpers: an API client that knows users and their tokens, an app on a database file
+of a test's own, database snapshots, and what the periodic jobs of started processes did."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +15,10 @@ from sqlalchemy import func, select
 
 from townsquare.actions.accounts import NewAccount, create_account
 from townsquare.actions.oauth import issue_token
-from townsquare.context import Context
+from townsquare.app import create_app
+from townsquare.config import Settings
+from townsquare.context import Context, build_context
+from townsquare.model.clock import Clock
 from townsquare.store.tables import metadata
 from townsquare.store.tables_notes import note_scoring_runs
 
@@ -115,3 +121,25 @@ async def start_up_rescorings(ctx: Context, settle: float = 2.0) -> int:
         await asyncio.sleep(0.2)
     await asyncio.sleep(settle)
     return await count()
+
+
+def file_settings(data_dir: Path) -> Settings:
+    """Settings for an embedded database in `data_dir` (a test that changes the file between
+    two runs of the app, as a migration test does)."""
+    return Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'townsquare.db'}",
+                    host="testserver", port=80, public_url="http://testserver",
+                    argon2_time_cost=1, argon2_memory_cost=1024, secret_key="test-secret")
+
+
+@asynccontextmanager
+async def app_on(settings: Settings, clock: Clock) -> AsyncIterator[Client]:
+    """A Client on an app started for `settings`, stopped (jobs, connections) at the end."""
+    ctx = build_context(settings, clock=clock)
+    app = create_app(settings, ctx=ctx, start_jobs=False)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    try:
+        yield Client(http, ctx)
+    finally:
+        await http.aclose()
+        await ctx.jobs.stop()
+        await ctx.db.dispose()

@@ -10,13 +10,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
-from tests.helpers import Client, row_counts
+from tests.helpers import app_on, file_settings, row_counts
 from tests.test_status_cascade_indexes import ADDED, as_before_0015
-from townsquare.app import create_app
-from townsquare.config import Settings
-from townsquare.context import build_context
 from townsquare.model.clock import FrozenClock
 from townsquare.store.migrate import upgrade
 
@@ -89,32 +84,18 @@ async def test_tables_are_rebuilt_with_rowid_keys_keeping_everything(tmp_path: P
     assert {t: keys.get(t) for t in some} == dict.fromkeys(some, "INTEGER")
     assert "BIGINT" not in keys.values(), keys
 
-    settings = Settings(data_dir=tmp_path / "data", database_url=url, host="testserver",
-                        port=80, public_url="http://testserver", argon2_time_cost=1,
-                        argon2_memory_cost=1024, secret_key="test-secret")
+    settings = file_settings(tmp_path / "data")
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
-    async def session() -> tuple[Client, httpx.AsyncClient]:
-        ctx = build_context(settings, clock=clock)
-        app = create_app(settings, ctx=ctx, start_jobs=False)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver")
-        return Client(http, ctx), http
-
-    async def close(c: Client, http: httpx.AsyncClient) -> None:
-        await http.aclose()
-        await c.ctx.jobs.stop()
-        await c.ctx.db.dispose()
-
-    c, http = await session()
-    alice, bob = await c.user("alice"), await c.user("bob")
-    await c.follow(bob, alice)
-    post = await c.post_status(alice, "zanzibarquux at the square")
-    assert (await c.post(f"/api/v1/statuses/{post['id']}/favourite", as_=bob)).status_code == 200
-    await c.post_status(bob, "agreed", in_reply_to_id=post["id"])
-    home = [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()]
-    counts = await row_counts(c.ctx)
-    await close(c, http)
+    async with app_on(settings, clock) as c:
+        alice, bob = await c.user("alice"), await c.user("bob")
+        await c.follow(bob, alice)
+        post = await c.post_status(alice, "zanzibarquux at the square")
+        assert (await c.post(f"/api/v1/statuses/{post['id']}/favourite", as_=bob)
+                ).status_code == 200
+        await c.post_status(bob, "agreed", in_reply_to_id=post["id"])
+        home = [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()]
+        counts = await row_counts(c.ctx)
 
     schema = _schema(path)
     as_before_0015(path)  # 0014's schema, then back to 0013's
@@ -135,8 +116,7 @@ async def test_tables_are_rebuilt_with_rowid_keys_keeping_everything(tmp_path: P
     finally:
         conn.close()
 
-    c, http = await session()
-    try:
+    async with app_on(settings, clock) as c:
         assert await row_counts(c.ctx) == counts
         assert [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()] == home
         found = (await c.get("/api/v2/search", as_=bob,
@@ -149,5 +129,3 @@ async def test_tables_are_rebuilt_with_rowid_keys_keeping_everything(tmp_path: P
         assert (await c.delete(f"/api/v1/statuses/{post['id']}", as_=alice)).status_code == 200
         after = await row_counts(c.ctx)
         assert after["favourites"] == counts["favourites"] - 1
-    finally:
-        await close(c, http)

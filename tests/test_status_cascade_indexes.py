@@ -11,13 +11,10 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select, text
 
-from tests.helpers import Client, row_counts
-from townsquare.app import create_app
-from townsquare.config import Settings
-from townsquare.context import Context, build_context
+from tests.helpers import Client, app_on, file_settings, row_counts
+from townsquare.context import Context
 from townsquare.model.clock import FrozenClock
 from townsquare.store.migrate import upgrade
 from townsquare.store.tables import home_timeline, metadata
@@ -152,36 +149,20 @@ def _home_timeline(path: Path) -> tuple[str, list[tuple[int, ...]], list[str]]:
 
 async def test_a_database_before_0015_is_rebuilt_keeping_every_row(tmp_path: Path) -> None:
     path = tmp_path / "data" / "townsquare.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    settings = Settings(data_dir=tmp_path / "data", database_url=url, host="testserver",
-                        port=80, public_url="http://testserver", argon2_time_cost=1,
-                        argon2_memory_cost=1024, secret_key="test-secret")
+    upgrade(f"sqlite:///{path}")
+    settings = file_settings(tmp_path / "data")
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
-    async def session() -> tuple[Client, httpx.AsyncClient]:
-        ctx = build_context(settings, clock=clock)
-        app = create_app(settings, ctx=ctx, start_jobs=False)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver")
-        return Client(http, ctx), http
-
-    async def close(c: Client, http: httpx.AsyncClient) -> None:
-        await http.aclose()
-        await c.ctx.jobs.stop()
-        await c.ctx.db.dispose()
-
-    c, http = await session()
-    alice, bob, carol = await c.user("alice"), await c.user("bob"), await c.user("carol")
-    await c.follow(bob, alice)
-    await c.follow(carol, alice)
-    first = await c.post_status(alice, "first")
-    clock.advance(1)
-    second = await c.post_status(alice, "second")
-    home = [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()]
-    assert home == [second["id"], first["id"]]
-    counts = await row_counts(c.ctx)
-    await close(c, http)
+    async with app_on(settings, clock) as c:
+        alice, bob, carol = await c.user("alice"), await c.user("bob"), await c.user("carol")
+        await c.follow(bob, alice)
+        await c.follow(carol, alice)
+        first = await c.post_status(alice, "first")
+        clock.advance(1)
+        second = await c.post_status(alice, "second")
+        home = [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()]
+        assert home == [second["id"], first["id"]]
+        counts = await row_counts(c.ctx)
 
     ddl, rows, indexes = _home_timeline(path)
     assert len(rows) == 6  # alice's two posts, each in alice's, bob's and carol's timelines
@@ -190,7 +171,7 @@ async def test_a_database_before_0015_is_rebuilt_keeping_every_row(tmp_path: Pat
     assert before[0] == _LEGACY
     assert before[1] == rows and "ix_home_timeline_status_id" not in before[2]
 
-    upgrade(url)
+    upgrade(f"sqlite:///{path}")
     assert _home_timeline(path) == (ddl, rows, indexes)
     conn = sqlite3.connect(path)
     try:
@@ -199,14 +180,11 @@ async def test_a_database_before_0015_is_rebuilt_keeping_every_row(tmp_path: Pat
     finally:
         conn.close()
 
-    c, http = await session()
-    try:
+    async with app_on(settings, clock) as c:
         assert await row_counts(c.ctx) == counts
         assert [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=bob)).json()] == home
-        # the cascade: a deleted post leaves every timeline
+        # the trigger: a deleted post leaves every timeline
         assert (await c.delete(f"/api/v1/statuses/{first['id']}", as_=alice)).status_code == 200
         assert [s["id"] for s in (await c.get("/api/v1/timelines/home", as_=carol)).json()] == [
             second["id"]]
         assert (await row_counts(c.ctx))["home_timeline"] == 3
-    finally:
-        await close(c, http)
