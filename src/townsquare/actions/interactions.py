@@ -160,7 +160,7 @@ async def unreblog(ctx: Context, account_id: int, status_id: int) -> int:
             statuses.c.account_id == account_id, statuses.c.reblog_of_id == row.id))).first()
         if mine is not None:
             await undo_reblog_effects(tx, mine)
-            # home_timeline rows go with it (ON DELETE CASCADE).
+            # home_timeline rows go with it (a trigger on statuses, migration 0015).
             await tx.execute(delete(statuses).where(statuses.c.id == mine.id))
     return int(row.id)
 

@@ -238,7 +238,7 @@ async def delete_status(ctx: Context, author_id: int, status_id: int, *,
 
     What hangs off the row goes with it by ON DELETE CASCADE: reposts of it (their authors'
     counts are corrected here first), likes, bookmarks, pins, mentions, tags, poll, edits,
-    notifications, home-timeline entries; the search index follows by trigger. Media are
+    notifications; home-timeline entries and the search index follow by trigger. Media are
     detached and kept for a redraft (as Mastodon does; the orphan-media job removes them
     later) unless `delete_media`, which removes rows now and files after commit.
     """
