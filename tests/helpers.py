@@ -4,6 +4,7 @@ of a test's own, database snapshots, and what the periodic jobs of started proce
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -143,3 +144,10 @@ async def app_on(settings: Settings, clock: Clock) -> AsyncIterator[Client]:
         await http.aclose()
         await ctx.jobs.stop()
         await ctx.db.dispose()
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

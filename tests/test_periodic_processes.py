@@ -4,7 +4,6 @@ processes (the one holding <data dir>/periodic.lock), not in both (jobs/periodic
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import start_up_rescorings
+from tests.helpers import free_port, start_up_rescorings
 from townsquare.context import Context
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_two_web_processes_run_each_periodic_job_once(ctx: Context) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     s = ctx.settings
     env = {k: v for k, v in os.environ.items() if k != "TOWNSQUARE_REDIS_URL"}
     env.update(TOWNSQUARE_DATABASE_URL=s.resolved_database_url,

@@ -5,7 +5,6 @@ starts."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ from pathlib import Path
 
 import httpx
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers import free_port
 
 
 def test_serve_on_pythons_own_event_loop(tmp_path: Path) -> None:
-    port = _port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("TOWNSQUARE_DATABASE_URL", "TOWNSQUARE_REDIS_URL")}
     env.update(TOWNSQUARE_SECRET_KEY="loop-test", PYTHONUNBUFFERED="1")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +22,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import BACKENDS, PG_URL, missing
+from tests.helpers import free_port
 
 PASSWORD = "correct horse battery"
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import missing
-from tests.helpers import Client
+from tests.helpers import Client, free_port
 from townsquare.app import create_app
 from townsquare.context import Context
 from townsquare.integrity.ratelimit import limits_from_env
@@ -79,12 +78,6 @@ def test_configuration() -> None:
         limits_from_env({"TOWNSQUARE_RATE_LIMITS": "nonsense=1/1"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -105,7 +98,7 @@ def two_servers(tmp_path: Path) -> Iterator[list[str]]:
         missing("Redis", "install redis-server to test limits shared across processes")
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        redis_port = _free_port()
+        redis_port = free_port()
         procs.append(subprocess.Popen([server, "--port", str(redis_port), "--save", "",
                                        "--appendonly", "no"], stdout=subprocess.DEVNULL))
         env = {**os.environ, "TOWNSQUARE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -116,7 +109,7 @@ def two_servers(tmp_path: Path) -> Iterator[list[str]]:
                        check=True, capture_output=True)
         urls = []
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "townsquare.cli", "serve", "--port", str(port),
                  "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.helpers import start_up_rescorings
+from tests.helpers import free_port, start_up_rescorings
 from tests.scale.world import account, follow
 from townsquare.actions.oauth import issue_token
 from townsquare.context import Context
@@ -31,19 +30,13 @@ def store() -> str:
     return "redis"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def cluster(ctx: Context) -> Iterator[list[str]]:
     s = ctx.settings
     env = dict(os.environ, TOWNSQUARE_DATABASE_URL=s.resolved_database_url,
                TOWNSQUARE_REDIS_URL=s.redis_url, TOWNSQUARE_DATA_DIR=str(s.data_dir),
                TOWNSQUARE_REDIS_PREFIX=s.extra["redis_prefix"], TOWNSQUARE_SECRET_KEY="k")
-    ports = [_port(), _port()]
+    ports = [free_port(), free_port()]
     procs = [subprocess.Popen([sys.executable, "-m", "townsquare.cli", "serve", "--port",
                                str(p), "--log-level", "warning"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL)

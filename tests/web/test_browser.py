@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import missing
+from tests.helpers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -31,15 +31,9 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("browser-data")
     env = {**os.environ, "TOWNSQUARE_DATA_DIR": str(data), "TOWNSQUARE_HOST": "127.0.0.1",
            "TOWNSQUARE_PORT": str(port), "TOWNSQUARE_ARGON2_TIME_COST": "1",
